@@ -1,0 +1,43 @@
+// Package paging encodes page tokens and bounds page sizes (AIP-158).
+package paging
+
+import (
+	"encoding/base64"
+	"strings"
+
+	"github.com/eaeu/customs-exchange/internal/errs"
+)
+
+// Size bounds a requested page size: 0 means def, anything above max is max.
+func Size(requested int32, def, max int) int {
+	switch {
+	case requested <= 0:
+		return def
+	case int(requested) > max:
+		return max
+	}
+	return int(requested)
+}
+
+// Token encodes a cursor together with the query it belongs to, so that a
+// token is refused with another query.
+func Token(query, cursor string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(query + "\x00" + cursor))
+}
+
+// Cursor decodes a page token made by Token for the same query; "" is the
+// start.
+func Cursor(token, query string) (string, error) {
+	if token == "" {
+		return "", nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(token)
+	if err != nil {
+		return "", errs.Field("page_token", "not a page token of this list")
+	}
+	q, c, ok := strings.Cut(string(b), "\x00")
+	if !ok || q != query {
+		return "", errs.Field("page_token", "the page token belongs to another query")
+	}
+	return c, nil
+}

@@ -1,0 +1,93 @@
+// Package app wires the service together: configuration, the store, TLS,
+// the gRPC server and its interceptors, the HTTP/JSON gateway, metrics,
+// health, and an orderly shutdown.
+package app
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/eaeu/customs-exchange/internal/authn"
+)
+
+// Config is every setting of the service. Each flag can also be set by the
+// environment variable named beside it in Register.
+type Config struct {
+	MemberState     string
+	GRPCAddr        string
+	HTTPAddr        string
+	MetricsAddr     string
+	DataDir         string
+	StoreDSN        string
+	TLSCert         string
+	TLSKey          string
+	Trust           authn.TrustFlags
+	Dev             bool
+	InsecurePlain   bool
+	ShutdownTimeout time.Duration
+	LogLevel        string
+	LogFormat       string
+}
+
+// env returns the environment value of key or def.
+func env(key, def string) string {
+	if v, ok := os.LookupEnv(key); ok {
+		return v
+	}
+	return def
+}
+
+// Register binds the flags (defaults from the environment) to c.
+func (c *Config) Register(fs *flag.FlagSet) {
+	fs.StringVar(&c.MemberState, "member-state", env("EAEU_MEMBER_STATE", "KZ"), "member state this node serves: AM, BY, KZ, KG or RU [EAEU_MEMBER_STATE]")
+	fs.StringVar(&c.GRPCAddr, "grpc-addr", env("EAEU_GRPC_ADDR", "127.0.0.1:8443"), "gRPC listen address (mTLS) [EAEU_GRPC_ADDR]")
+	fs.StringVar(&c.HTTPAddr, "http-addr", env("EAEU_HTTP_ADDR", "127.0.0.1:8444"), "HTTP/JSON gateway listen address (mTLS); empty disables it [EAEU_HTTP_ADDR]")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", env("EAEU_METRICS_ADDR", "127.0.0.1:9464"), "Prometheus /metrics listen address (plain HTTP, keep it internal); empty disables it [EAEU_METRICS_ADDR]")
+	fs.StringVar(&c.DataDir, "data-dir", env("EAEU_DATA_DIR", ".data"), "directory for the embedded store and development certificates [EAEU_DATA_DIR]")
+	fs.StringVar(&c.StoreDSN, "store", env("EAEU_STORE", ""), "store: a postgres:// DSN, or a SQLite file path; default <data-dir>/exchange.db [EAEU_STORE]")
+	fs.StringVar(&c.TLSCert, "tls-cert", env("EAEU_TLS_CERT", ""), "server certificate PEM [EAEU_TLS_CERT]")
+	fs.StringVar(&c.TLSKey, "tls-key", env("EAEU_TLS_KEY", ""), "server private key PEM [EAEU_TLS_KEY]")
+	fs.Var(&c.Trust, "trust", "trusted client CA bound to member states, STATES=ca.pem (e.g. KZ=kz-ca.pem, RU,BY=peers.pem, *=dev-ca.pem); repeatable [EAEU_TRUST, space-separated]")
+	fs.BoolVar(&c.Dev, "dev", env("EAEU_DEV", "") == "true", "development mode: create a dev CA, server and per-role client certificates in <data-dir>/certs and trust the dev CA for every state [EAEU_DEV=true]")
+	fs.BoolVar(&c.InsecurePlain, "insecure-plaintext", false, "DEVELOPMENT ONLY: serve without TLS; the caller's identity is then taken from the x-eaeu-forwarded-subject header")
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 20*time.Second, "how long in-flight calls may run after SIGTERM")
+	fs.StringVar(&c.LogLevel, "log-level", env("EAEU_LOG_LEVEL", "info"), "debug, info, warn or error [EAEU_LOG_LEVEL]")
+	fs.StringVar(&c.LogFormat, "log-format", env("EAEU_LOG_FORMAT", "json"), "json or text [EAEU_LOG_FORMAT]")
+}
+
+// Finish applies the environment to repeatable flags and checks the whole.
+func (c *Config) Finish() error {
+	if len(c.Trust) == 0 {
+		for _, t := range strings.Fields(os.Getenv("EAEU_TRUST")) {
+			if err := c.Trust.Set(t); err != nil {
+				return fmt.Errorf("EAEU_TRUST: %w", err)
+			}
+		}
+	}
+	if !authn.IsMemberState(c.MemberState) {
+		return fmt.Errorf("--member-state %q: want AM, BY, KZ, KG or RU", c.MemberState)
+	}
+	if c.StoreDSN == "" {
+		c.StoreDSN = filepath.Join(c.DataDir, "exchange.db")
+	}
+	if c.InsecurePlain {
+		return nil
+	}
+	if c.Dev {
+		return nil // certificates come from the dev PKI
+	}
+	if c.TLSCert == "" || c.TLSKey == "" {
+		return fmt.Errorf("--tls-cert and --tls-key are required (or --dev for development certificates)")
+	}
+	if len(c.Trust) == 0 {
+		return fmt.Errorf("--trust is required: at least one client CA bound to member states")
+	}
+	return nil
+}
+
+// CertsDir is where development certificates live.
+func (c *Config) CertsDir() string { return filepath.Join(c.DataDir, "certs") }
