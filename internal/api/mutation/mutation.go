@@ -53,10 +53,16 @@ func Run[R proto.Message](ctx context.Context, st store.Store, req Request, newR
 	sum := sha256.Sum256(reqBytes)
 	key := c.Subject.URI + "|" + method + "|" + req.GetRequestId()
 
+	// Without a request id there is nothing to deduplicate on: the change
+	// and its audit record are still written in one transaction.
+	keyed := req.GetRequestId() != ""
 	var resp R
 	for attempt := 0; ; attempt++ {
 		err = st.Update(ctx, func(tx store.Tx) error {
 			prev, err := tx.GetIdempotency(ctx, key)
+			if !keyed {
+				err = store.ErrNotFound
+			}
 			switch {
 			case err == nil:
 				if !bytes.Equal(prev.RequestHash, sum[:]) {
@@ -77,6 +83,10 @@ func Run[R proto.Message](ctx context.Context, st store.Store, req Request, newR
 			}.Record()); err != nil {
 				return err
 			}
+			resp = r
+			if !keyed {
+				return nil
+			}
 			out, err := deterministic.Marshal(r)
 			if err != nil {
 				return fmt.Errorf("marshal response: %w", err)
@@ -86,7 +96,6 @@ func Run[R proto.Message](ctx context.Context, st store.Store, req Request, newR
 			}); err != nil {
 				return fmt.Errorf("%w: %w", errConcurrentRetry, err)
 			}
-			resp = r
 			return nil
 		})
 		// Two copies of one request raced on another instance: run again,

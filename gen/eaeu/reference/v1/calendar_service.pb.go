@@ -403,7 +403,8 @@ func (x *ListCalendarsResponse) GetCalendars() []*Calendar {
 // UpdateCalendarRequest replaces the exceptions of a calendar.
 type UpdateCalendarRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Client-chosen id that makes the call safe to retry.
+	// Client-chosen id that makes the call safe to retry (see
+	// CreateCustomsBodyRequest.request_id).
 	RequestId string `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	// The calendar with its name and new exceptions.
 	Calendar *Calendar `protobuf:"bytes,2,opt,name=calendar,proto3" json:"calendar,omitempty"`
@@ -822,10 +823,10 @@ const file_eaeu_reference_v1_calendar_service_proto_rawDesc = "" +
 	"\bcalendar\x18\x01 \x01(\v2\x1b.eaeu.reference.v1.CalendarR\bcalendar\"\x16\n" +
 	"\x14ListCalendarsRequest\"R\n" +
 	"\x15ListCalendarsResponse\x129\n" +
-	"\tcalendars\x18\x01 \x03(\v2\x1b.eaeu.reference.v1.CalendarR\tcalendars\"\xc7\x01\n" +
-	"\x15UpdateCalendarRequest\x12(\n" +
+	"\tcalendars\x18\x01 \x03(\v2\x1b.eaeu.reference.v1.CalendarR\tcalendars\"\xdf\x01\n" +
+	"\x15UpdateCalendarRequest\x12@\n" +
 	"\n" +
-	"request_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\b\x18@R\trequestId\x12?\n" +
+	"request_id\x18\x01 \x01(\tB!\xbaH\x1e\xd8\x01\x01r\x192\x17^[A-Za-z0-9._:-]{8,64}$R\trequestId\x12?\n" +
 	"\bcalendar\x18\x02 \x01(\v2\x1b.eaeu.reference.v1.CalendarB\x06\xbaH\x03\xc8\x01\x01R\bcalendar\x12C\n" +
 	"\vupdate_mask\x18\x03 \x01(\v2\x1a.google.protobuf.FieldMaskB\x06\xbaH\x03\xc8\x01\x01R\n" +
 	"updateMask\"Q\n" +

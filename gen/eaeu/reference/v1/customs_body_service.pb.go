@@ -312,7 +312,10 @@ func (x *ExchangeOfficial) GetPhone() string {
 // CreateCustomsBodyRequest adds a customs body.
 type CreateCustomsBodyRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Client-chosen id that makes the call safe to retry (a UUID is fine).
+	// Client-chosen id that makes the call safe to retry (a UUID is fine):
+	// a repeat with the same id returns the first response and changes
+	// nothing. Optional (the Go SDK always sets one); without it a retry may
+	// apply the change twice.
 	RequestId string `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	// The body to add; its name is derived from its code.
 	CustomsBody   *CustomsBody `protobuf:"bytes,2,opt,name=customs_body,json=customsBody,proto3" json:"customs_body,omitempty"`
@@ -624,7 +627,8 @@ func (x *ListCustomsBodiesResponse) GetNextPageToken() string {
 // UpdateCustomsBodyRequest changes a body.
 type UpdateCustomsBodyRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Client-chosen id that makes the call safe to retry.
+	// Client-chosen id that makes the call safe to retry (see
+	// CreateCustomsBodyRequest.request_id).
 	RequestId string `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	// The body with its name and the new values.
 	CustomsBody *CustomsBody `protobuf:"bytes,2,opt,name=customs_body,json=customsBody,proto3" json:"customs_body,omitempty"`
@@ -760,10 +764,10 @@ const file_eaeu_reference_v1_customs_body_service_proto_rawDesc = "" +
 	"\xbaH\ar\x05\x10\x01\x18\xac\x02R\bfullName\x12$\n" +
 	"\bposition\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\xac\x02R\bposition\x124\n" +
 	"\x05email\x18\x05 \x01(\tB\x1e\xbaH\x1br\x19\x18\xfe\x012\x14^$|^[^@\\s]+@[^@\\s]+$R\x05email\x12\x1d\n" +
-	"\x05phone\x18\x06 \x01(\tB\a\xbaH\x04r\x02\x182R\x05phone\"\x8f\x01\n" +
-	"\x18CreateCustomsBodyRequest\x12(\n" +
+	"\x05phone\x18\x06 \x01(\tB\a\xbaH\x04r\x02\x182R\x05phone\"\xa7\x01\n" +
+	"\x18CreateCustomsBodyRequest\x12@\n" +
 	"\n" +
-	"request_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\b\x18@R\trequestId\x12I\n" +
+	"request_id\x18\x01 \x01(\tB!\xbaH\x1e\xd8\x01\x01r\x192\x17^[A-Za-z0-9._:-]{8,64}$R\trequestId\x12I\n" +
 	"\fcustoms_body\x18\x02 \x01(\v2\x1e.eaeu.reference.v1.CustomsBodyB\x06\xbaH\x03\xc8\x01\x01R\vcustomsBody\"^\n" +
 	"\x19CreateCustomsBodyResponse\x12A\n" +
 	"\fcustoms_body\x18\x01 \x01(\v2\x1e.eaeu.reference.v1.CustomsBodyR\vcustomsBody\"L\n" +
@@ -779,10 +783,10 @@ const file_eaeu_reference_v1_customs_body_service_proto_rawDesc = "" +
 	"\fmember_state\x18\x03 \x01(\tB\x1b\xbaH\x18r\x16R\x00R\x02AMR\x02BYR\x02KZR\x02KGR\x02RUR\vmemberState\"\x8a\x01\n" +
 	"\x19ListCustomsBodiesResponse\x12E\n" +
 	"\x0ecustoms_bodies\x18\x01 \x03(\v2\x1e.eaeu.reference.v1.CustomsBodyR\rcustomsBodies\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xd4\x01\n" +
-	"\x18UpdateCustomsBodyRequest\x12(\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xec\x01\n" +
+	"\x18UpdateCustomsBodyRequest\x12@\n" +
 	"\n" +
-	"request_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\b\x18@R\trequestId\x12I\n" +
+	"request_id\x18\x01 \x01(\tB!\xbaH\x1e\xd8\x01\x01r\x192\x17^[A-Za-z0-9._:-]{8,64}$R\trequestId\x12I\n" +
 	"\fcustoms_body\x18\x02 \x01(\v2\x1e.eaeu.reference.v1.CustomsBodyB\x06\xbaH\x03\xc8\x01\x01R\vcustomsBody\x12C\n" +
 	"\vupdate_mask\x18\x03 \x01(\v2\x1a.google.protobuf.FieldMaskB\x06\xbaH\x03\xc8\x01\x01R\n" +
 	"updateMask\"^\n" +

@@ -396,7 +396,8 @@ func (x *DutySchedule) GetCreateTime() *timestamppb.Timestamp {
 // CreateDutyScheduleRequest adds a schedule.
 type CreateDutyScheduleRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Client-chosen id that makes the call safe to retry.
+	// Client-chosen id that makes the call safe to retry (see
+	// CreateCustomsBodyRequest.request_id).
 	RequestId string `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	// The id of the new schedule, e.g. "eec-2020".
 	DutyScheduleId string `protobuf:"bytes,2,opt,name=duty_schedule_id,json=dutyScheduleId,proto3" json:"duty_schedule_id,omitempty"`
@@ -854,10 +855,10 @@ const file_eaeu_reference_v1_duty_schedule_service_proto_rawDesc = "" +
 	"\xbaH\ar\x05\x10\x01\x18\xf4\x03R\n" +
 	"legalBasis\x12;\n" +
 	"\vcreate_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime\"\xd7\x01\n" +
-	"\x19CreateDutyScheduleRequest\x12(\n" +
+	"createTime\"\xef\x01\n" +
+	"\x19CreateDutyScheduleRequest\x12@\n" +
 	"\n" +
-	"request_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\b\x18@R\trequestId\x12B\n" +
+	"request_id\x18\x01 \x01(\tB!\xbaH\x1e\xd8\x01\x01r\x192\x17^[A-Za-z0-9._:-]{8,64}$R\trequestId\x12B\n" +
 	"\x10duty_schedule_id\x18\x02 \x01(\tB\x18\xbaH\x15r\x132\x11^[a-z0-9-]{1,63}$R\x0edutyScheduleId\x12L\n" +
 	"\rduty_schedule\x18\x03 \x01(\v2\x1f.eaeu.reference.v1.DutyScheduleB\x06\xbaH\x03\xc8\x01\x01R\fdutySchedule\"b\n" +
 	"\x1aCreateDutyScheduleResponse\x12D\n" +

@@ -120,7 +120,8 @@ func (x *ExchangeRate) GetCreateTime() *timestamppb.Timestamp {
 // CreateExchangeRatesRequest records a batch of rates atomically.
 type CreateExchangeRatesRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Client-chosen id that makes the call safe to retry.
+	// Client-chosen id that makes the call safe to retry (see
+	// CreateCustomsBodyRequest.request_id).
 	RequestId string `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	// The rates; all are stored or none.
 	ExchangeRates []*ExchangeRate `protobuf:"bytes,2,rep,name=exchange_rates,json=exchangeRates,proto3" json:"exchange_rates,omitempty"`
@@ -543,10 +544,10 @@ const file_eaeu_reference_v1_exchange_rate_service_proto_rawDesc = "" +
 	"\x0eeffective_date\x18\x04 \x01(\tB#\xbaH r\x1e2\x1c^[0-9]{4}-[0-9]{2}-[0-9]{2}$R\reffectiveDate\x128\n" +
 	"\x04rate\x18\x05 \x01(\tB$\xbaH!r\x1f2\x1d^[0-9]{1,12}(\\.[0-9]{1,10})?$R\x04rate\x12;\n" +
 	"\vcreate_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime\"\x9b\x01\n" +
-	"\x1aCreateExchangeRatesRequest\x12(\n" +
+	"createTime\"\xb3\x01\n" +
+	"\x1aCreateExchangeRatesRequest\x12@\n" +
 	"\n" +
-	"request_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\b\x18@R\trequestId\x12S\n" +
+	"request_id\x18\x01 \x01(\tB!\xbaH\x1e\xd8\x01\x01r\x192\x17^[A-Za-z0-9._:-]{8,64}$R\trequestId\x12S\n" +
 	"\x0eexchange_rates\x18\x02 \x03(\v2\x1f.eaeu.reference.v1.ExchangeRateB\v\xbaH\b\x92\x01\x05\b\x01\x10\xf4\x03R\rexchangeRates\"e\n" +
 	"\x1bCreateExchangeRatesResponse\x12F\n" +
 	"\x0eexchange_rates\x18\x01 \x03(\v2\x1f.eaeu.reference.v1.ExchangeRateR\rexchangeRates\"h\n" +
