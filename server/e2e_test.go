@@ -18,10 +18,10 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
+	"github.com/eaeu/customs-exchange/client"
 	auditv1 "github.com/eaeu/customs-exchange/gen/eaeu/audit/v1"
 	authv1 "github.com/eaeu/customs-exchange/gen/eaeu/auth/v1"
 	referencev1 "github.com/eaeu/customs-exchange/gen/eaeu/reference/v1"
-	"github.com/eaeu/customs-exchange/client"
 	"github.com/eaeu/customs-exchange/internal/pki"
 )
 

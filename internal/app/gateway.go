@@ -11,8 +11,8 @@ import (
 
 	auditv1 "github.com/eaeu/customs-exchange/gen/eaeu/audit/v1"
 	authv1 "github.com/eaeu/customs-exchange/gen/eaeu/auth/v1"
-	"github.com/eaeu/customs-exchange/gen/openapiv2"
 	referencev1 "github.com/eaeu/customs-exchange/gen/eaeu/reference/v1"
+	"github.com/eaeu/customs-exchange/gen/openapiv2"
 	"github.com/eaeu/customs-exchange/internal/api/middleware"
 	"github.com/eaeu/customs-exchange/internal/authn"
 )

@@ -47,6 +47,7 @@ type TrustEntry struct {
 type TrustBundle struct {
 	pool    *x509.CertPool
 	anchors []anchor
+	cache   verifiedCache
 }
 
 type anchor struct {
