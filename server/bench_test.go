@@ -16,8 +16,8 @@ import (
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
-	referencev1 "github.com/eaeu/customs-exchange/gen/eaeu/reference/v1"
 	"github.com/eaeu/customs-exchange/client"
+	referencev1 "github.com/eaeu/customs-exchange/gen/eaeu/reference/v1"
 	"github.com/eaeu/customs-exchange/internal/app"
 	"github.com/eaeu/customs-exchange/internal/benchkit"
 	"github.com/eaeu/customs-exchange/internal/pki"

@@ -527,3 +527,32 @@ func TestAuditTamperDetected(t *testing.T) {
 		})
 	}
 }
+
+// TestLogsHoldNoPersonalIdentifiers: an individual's id (a personal
+// identifier) appears in the log only as a hash.
+func TestLogsHoldNoPersonalIdentifiers(t *testing.T) {
+	dir := t.TempDir()
+	n := startNode(t, dir, "")
+	ctx := ctxT(t)
+	ind := n.sdk(pki.RoleIndividual)
+	if _, err := ind.Identity.GetCallerIdentity(ctx, &authv1.GetCallerIdentityRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	_, _ = ind.Audit.ListAuditRecords(ctx, &auditv1.ListAuditRecordsRequest{}) // refused, logged
+	if err := n.stop(); err != nil {
+		t.Fatal(err)
+	}
+	logs, _ := filepath.Glob(filepath.Join(dir, "server-*.log"))
+	var all strings.Builder
+	for _, f := range logs {
+		b, _ := os.ReadFile(f)
+		all.Write(b)
+	}
+	text := all.String()
+	if !strings.Contains(text, "/individual/~") {
+		t.Fatalf("the individual's calls are not in the log at all:\n%s", text)
+	}
+	if strings.Contains(text, "dev-individual") {
+		t.Fatalf("an individual's id appears in clear in the log")
+	}
+}

@@ -105,6 +105,7 @@ func (g *Guard) admit(ctx context.Context, method string, req any) (context.Cont
 		return ctx, statusErr(e)
 	}
 	ctx = caller.With(ctx, c)
+	recordCaller(ctx, c)
 	rule, ok := g.Table[method]
 	if !ok {
 		e := errs.Permission("%s is not served", method)

@@ -9,7 +9,6 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/eaeu/customs-exchange/internal/api/grpcerr"
-	"github.com/eaeu/customs-exchange/internal/caller"
 )
 
 // LoggingUnary logs one line per call, after the handler: method, code,
@@ -47,7 +46,7 @@ func logCall(ctx context.Context, log *slog.Logger, method string, start time.Ti
 	} else {
 		st = status.New(0, "")
 	}
-	c := caller.From(ctx)
+	c := loggedCaller(ctx)
 	level := slog.LevelInfo
 	if err != nil {
 		level = slog.LevelWarn

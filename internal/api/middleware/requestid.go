@@ -8,6 +8,8 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
+
+	"github.com/eaeu/customs-exchange/internal/caller"
 )
 
 // RequestIDHeader carries the per-call trace id (not the idempotency
@@ -16,12 +18,41 @@ const RequestIDHeader = "x-request-id"
 
 var validTraceID = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 
-type traceKey struct{}
+type stateKey struct{}
+
+// callState is what the outer interceptors learn from the inner ones: the
+// guard records the authenticated caller here so that the logging line,
+// written on the way out, names it.
+type callState struct {
+	traceID string
+	caller  caller.Caller
+}
+
+func stateOf(ctx context.Context) *callState {
+	s, _ := ctx.Value(stateKey{}).(*callState)
+	return s
+}
 
 // TraceID returns the call's trace id.
 func TraceID(ctx context.Context) string {
-	s, _ := ctx.Value(traceKey{}).(string)
-	return s
+	if s := stateOf(ctx); s != nil {
+		return s.traceID
+	}
+	return ""
+}
+
+// loggedCaller is the caller the guard authenticated, seen from outside it.
+func loggedCaller(ctx context.Context) caller.Caller {
+	if s := stateOf(ctx); s != nil {
+		return s.caller
+	}
+	return caller.From(ctx)
+}
+
+func recordCaller(ctx context.Context, c caller.Caller) {
+	if s := stateOf(ctx); s != nil {
+		s.caller = c
+	}
 }
 
 func withTraceID(ctx context.Context) context.Context {
@@ -37,7 +68,7 @@ func withTraceID(ctx context.Context) context.Context {
 		id = hex.EncodeToString(b[:])
 	}
 	_ = grpc.SetHeader(ctx, metadata.Pairs(RequestIDHeader, id))
-	return context.WithValue(ctx, traceKey{}, id)
+	return context.WithValue(ctx, stateKey{}, &callState{traceID: id, caller: caller.Public})
 }
 
 // RequestIDUnary gives every call a trace id (the client's x-request-id
