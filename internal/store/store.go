@@ -50,6 +50,7 @@ type Tx interface {
 	ExchangeRateTx
 	IdempotencyTx
 	AuditTx
+	DeclarationTx
 }
 
 // Document is a reference-data resource stored whole under its name: the
@@ -182,4 +183,61 @@ type AuditTx interface {
 	// ScanAudit calls fn for every record with Sequence >= from, in order,
 	// without loading them all; it stops at fn's first error and returns it.
 	ScanAudit(ctx context.Context, from int64, fn func(AuditRecord) error) error
+}
+
+// Declaration is a declaration for e-commerce goods: the whole resource in
+// Body (protobuf JSON) and the columns it is found and listed by.
+type Declaration struct {
+	ID               string
+	Number           string // "" until registered; unique once set
+	Status           string
+	CustomsBody      string
+	Operator         string // the declarant operator's register number, "" for an individual
+	RecipientKey     string // a keyed hash of the recipient's id: found by, not readable
+	FilingDate       string // YYYY-MM-DD
+	RegistrationDate string // YYYY-MM-DD or ""
+	FilingTime       time.Time
+	UpdateTime       time.Time
+	Revision         int64 // 1 on create, +1 on every update
+	Body             []byte
+}
+
+// DeclarationQuery selects declarations, newest filing first; zero fields
+// do not filter.
+type DeclarationQuery struct {
+	Status       string
+	Operator     string
+	RecipientKey string
+	FiledFrom    string // YYYY-MM-DD, inclusive
+	FiledTo      string // YYYY-MM-DD, inclusive
+	// Before continues a listing: only declarations strictly older than
+	// (FilingTime, ID) in the listing order.
+	Before *DeclarationCursor
+	Limit  int // > 0
+}
+
+// DeclarationCursor is a position in a declaration listing.
+type DeclarationCursor struct {
+	FilingTime time.Time
+	ID         string
+}
+
+// DeclarationTx stores declarations.
+type DeclarationTx interface {
+	// CreateDeclaration stores d with Revision 1; ErrAlreadyExists when the
+	// id (or a non-empty number) is taken.
+	CreateDeclaration(ctx context.Context, d Declaration) error
+	// GetDeclaration returns ErrNotFound when absent.
+	GetDeclaration(ctx context.Context, id string) (Declaration, error)
+	// GetDeclarationByNumber returns ErrNotFound when no declaration has it.
+	GetDeclarationByNumber(ctx context.Context, number string) (Declaration, error)
+	// UpdateDeclaration replaces every column but ID and FilingTime when
+	// the stored revision is expectRevision, and sets it to +1; ErrNotFound,
+	// ErrConflict on another revision, ErrAlreadyExists on a taken number.
+	UpdateDeclaration(ctx context.Context, d Declaration, expectRevision int64) error
+	// ListDeclarations lists by FilingTime descending, then ID descending.
+	ListDeclarations(ctx context.Context, q DeclarationQuery) ([]Declaration, error)
+	// NextSerial returns the next value (1, 2, ...) of the named counter,
+	// e.g. the daily serial of a customs body's declaration numbers.
+	NextSerial(ctx context.Context, counter string) (int64, error)
 }

@@ -6,3 +6,9 @@ import "embed"
 //
 //go:embed migrations/*.sql
 var migrations embed.FS
+
+// MigrationCount is how many migrations the embedded chain holds.
+func MigrationCount() int {
+	files, _ := migrations.ReadDir("migrations")
+	return len(files)
+}
