@@ -26,6 +26,7 @@ import (
 
 	auditv1 "github.com/eaeu/customs-exchange/gen/eaeu/audit/v1"
 	authv1 "github.com/eaeu/customs-exchange/gen/eaeu/auth/v1"
+	ecommercev1 "github.com/eaeu/customs-exchange/gen/eaeu/ecommerce/v1"
 	referencev1 "github.com/eaeu/customs-exchange/gen/eaeu/reference/v1"
 )
 
@@ -39,6 +40,7 @@ type Client struct {
 	Calendars     referencev1.CalendarServiceClient
 	ExchangeRates referencev1.ExchangeRateServiceClient
 	DutySchedules referencev1.DutyScheduleServiceClient
+	Declarations  ecommercev1.DeclarationServiceClient
 }
 
 type options struct {
@@ -124,6 +126,7 @@ func New(conn *grpc.ClientConn) *Client {
 		Calendars:     referencev1.NewCalendarServiceClient(conn),
 		ExchangeRates: referencev1.NewExchangeRateServiceClient(conn),
 		DutySchedules: referencev1.NewDutyScheduleServiceClient(conn),
+		Declarations:  ecommercev1.NewDeclarationServiceClient(conn),
 	}
 }
 

@@ -27,6 +27,7 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/grpc/test/bufconn"
 
+	"github.com/eaeu/customs-exchange/internal/api/ecommerce"
 	"github.com/eaeu/customs-exchange/internal/api/middleware"
 	"github.com/eaeu/customs-exchange/internal/api/reference"
 	"github.com/eaeu/customs-exchange/internal/audit"
@@ -34,6 +35,7 @@ import (
 	"github.com/eaeu/customs-exchange/internal/authz"
 	"github.com/eaeu/customs-exchange/internal/pki"
 	"github.com/eaeu/customs-exchange/internal/rules/currency"
+	ecrules "github.com/eaeu/customs-exchange/internal/rules/ecommerce"
 	"github.com/eaeu/customs-exchange/internal/store"
 )
 
@@ -127,6 +129,9 @@ func (a *App) serverTLS() *tls.Config {
 func (a *App) build() error {
 	national, _ := currency.National(a.cfg.MemberState)
 	deps := reference.Deps{Store: a.store, NodeState: a.cfg.MemberState, NationalCurrency: national}
+	minor, _ := currency.MinorUnits(national)
+	decl := ecommerce.Deps{Deps: deps, MinorUnits: int32(minor), RegisterOnFiling: a.cfg.RegisterOnFiling,
+		Restrictions: ecrules.Restrictions{Prohibited: a.cfg.ProhibitedHS, NeedsPermit: a.cfg.PermitHS}}
 	validator, err := middleware.NewValidator()
 	if err != nil {
 		return err
@@ -161,7 +166,7 @@ func (a *App) build() error {
 				guard.Stream(),
 			),
 		)
-		registerServices(s, deps)
+		registerServices(s, deps, decl)
 		hs := health.NewServer()
 		hs.SetServingStatus("", healthpb.HealthCheckResponse_NOT_SERVING)
 		healthpb.RegisterHealthServer(s, hs)

@@ -17,20 +17,23 @@ import (
 // Config is every setting of the service. Each flag can also be set by the
 // environment variable named beside it in Register.
 type Config struct {
-	MemberState     string
-	GRPCAddr        string
-	HTTPAddr        string
-	MetricsAddr     string
-	DataDir         string
-	StoreDSN        string
-	TLSCert         string
-	TLSKey          string
-	Trust           authn.TrustFlags
-	Dev             bool
-	InsecurePlain   bool
-	ShutdownTimeout time.Duration
-	LogLevel        string
-	LogFormat       string
+	MemberState      string
+	GRPCAddr         string
+	HTTPAddr         string
+	MetricsAddr      string
+	DataDir          string
+	StoreDSN         string
+	TLSCert          string
+	TLSKey           string
+	Trust            authn.TrustFlags
+	Dev              bool
+	InsecurePlain    bool
+	ShutdownTimeout  time.Duration
+	LogLevel         string
+	LogFormat        string
+	RegisterOnFiling bool
+	ProhibitedHS     []string
+	PermitHS         []string
 }
 
 // env returns the environment value of key or def.
@@ -56,6 +59,15 @@ func (c *Config) Register(fs *flag.FlagSet) {
 	fs.BoolVar(&c.InsecurePlain, "insecure-plaintext", false, "DEVELOPMENT ONLY: serve without TLS; the caller's identity is then taken from the x-eaeu-forwarded-subject header")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 20*time.Second, "how long in-flight calls may run after SIGTERM")
 	fs.StringVar(&c.LogLevel, "log-level", env("EAEU_LOG_LEVEL", "info"), "debug, info, warn or error [EAEU_LOG_LEVEL]")
+	fs.BoolVar(&c.RegisterOnFiling, "register-on-filing", env("EAEU_REGISTER_ON_FILING", "") == "true", "register e-commerce declarations as soon as they are filed [EAEU_REGISTER_ON_FILING=true]")
+	fs.Func("prohibited-hs", "comma-separated HS code prefixes whose import is prohibited (release refused) [EAEU_PROHIBITED_HS]", func(v string) error {
+		c.ProhibitedHS = splitList(v)
+		return nil
+	})
+	fs.Func("permit-hs", "comma-separated HS code prefixes that need a permit number on the item for release [EAEU_PERMIT_HS]", func(v string) error {
+		c.PermitHS = splitList(v)
+		return nil
+	})
 	fs.StringVar(&c.LogFormat, "log-format", env("EAEU_LOG_FORMAT", "json"), "json or text [EAEU_LOG_FORMAT]")
 }
 
@@ -66,6 +78,17 @@ func (c *Config) Finish() error {
 			if err := c.Trust.Set(t); err != nil {
 				return fmt.Errorf("EAEU_TRUST: %w", err)
 			}
+		}
+	}
+	if c.ProhibitedHS == nil {
+		c.ProhibitedHS = splitList(os.Getenv("EAEU_PROHIBITED_HS"))
+	}
+	if c.PermitHS == nil {
+		c.PermitHS = splitList(os.Getenv("EAEU_PERMIT_HS"))
+	}
+	for _, p := range append(append([]string{}, c.ProhibitedHS...), c.PermitHS...) {
+		if len(p) < 2 || len(p) > 10 || strings.Trim(p, "0123456789") != "" {
+			return fmt.Errorf("HS prefix %q: want 2 to 10 digits", p)
 		}
 	}
 	if !authn.IsMemberState(c.MemberState) {
@@ -91,3 +114,13 @@ func (c *Config) Finish() error {
 
 // CertsDir is where development certificates live.
 func (c *Config) CertsDir() string { return filepath.Join(c.DataDir, "certs") }
+
+func splitList(v string) []string {
+	var out []string
+	for _, f := range strings.Split(v, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}

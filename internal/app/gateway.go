@@ -11,6 +11,7 @@ import (
 
 	auditv1 "github.com/eaeu/customs-exchange/gen/eaeu/audit/v1"
 	authv1 "github.com/eaeu/customs-exchange/gen/eaeu/auth/v1"
+	ecommercev1 "github.com/eaeu/customs-exchange/gen/eaeu/ecommerce/v1"
 	referencev1 "github.com/eaeu/customs-exchange/gen/eaeu/reference/v1"
 	"github.com/eaeu/customs-exchange/gen/openapiv2"
 	"github.com/eaeu/customs-exchange/internal/api/middleware"
@@ -25,6 +26,7 @@ var gatewayRoutes = []func(context.Context, *runtime.ServeMux, *grpc.ClientConn)
 	referencev1.RegisterCalendarServiceHandler,
 	referencev1.RegisterExchangeRateServiceHandler,
 	referencev1.RegisterDutyScheduleServiceHandler,
+	ecommercev1.RegisterDeclarationServiceHandler,
 }
 
 // newGateway builds the HTTP/JSON handler. It authenticates the HTTPS

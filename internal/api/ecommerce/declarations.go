@@ -1,0 +1,206 @@
+package ecommerce
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/google/uuid"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	authv1 "github.com/eaeu/customs-exchange/gen/eaeu/auth/v1"
+	ecommercev1 "github.com/eaeu/customs-exchange/gen/eaeu/ecommerce/v1"
+	typev1 "github.com/eaeu/customs-exchange/gen/eaeu/type/v1"
+	"github.com/eaeu/customs-exchange/internal/api/mutation"
+	"github.com/eaeu/customs-exchange/internal/api/paging"
+	"github.com/eaeu/customs-exchange/internal/caller"
+	"github.com/eaeu/customs-exchange/internal/errs"
+	"github.com/eaeu/customs-exchange/internal/rules/dates"
+	rules "github.com/eaeu/customs-exchange/internal/rules/ecommerce"
+	"github.com/eaeu/customs-exchange/internal/store"
+)
+
+// FileDeclaration implements the RPC.
+func (s *Server) FileDeclaration(ctx context.Context, req *ecommercev1.FileDeclarationRequest) (*ecommercev1.FileDeclarationResponse, error) {
+	c := caller.From(ctx)
+	return mutation.Run(ctx, s.Store, req, func() *ecommercev1.FileDeclarationResponse { return &ecommercev1.FileDeclarationResponse{} },
+		func(ctx context.Context, tx store.Tx) (*ecommercev1.FileDeclarationResponse, mutation.Result, error) {
+			today := s.today()
+			in := req.GetDeclaration()
+			if err := s.checkFiling(ctx, tx, c, in, today); err != nil {
+				return nil, mutation.Result{}, err
+			}
+			d := proto.Clone(in).(*ecommercev1.Declaration)
+			id := uuid.NewString()
+			now := s.now()
+			d.Name, d.Number, d.Status, d.Version = "declarations/"+id, "", ecommercev1.DeclarationStatus_DECLARATION_STATUS_FILED, 1
+			d.FilingTime, d.UpdateTime, d.RegistrationDate = timestamppb.New(now), timestamppb.New(now), ""
+			d.Duty, d.Obligation, d.Payments, d.WithdrawalReason = nil, nil, nil, ""
+			for _, p := range d.GetParcels() {
+				for _, it := range p.GetItems() {
+					it.ReleaseStatus, it.ReleaseNote = ecommercev1.ItemReleaseStatus_ITEM_RELEASE_STATUS_PENDING, ""
+				}
+			}
+			body, err := encode(d)
+			if err != nil {
+				return nil, mutation.Result{}, err
+			}
+			row := store.Declaration{ID: id, Status: d.GetStatus().String(), CustomsBody: d.GetCustomsBodyCode(),
+				Operator: d.GetDeclarant().GetOperatorRegisterNumber(), RecipientKey: recipientKey(recipientID(d.GetRecipient())),
+				FilingDate: dates.Format(today), FilingTime: now, UpdateTime: now, Body: body, Revision: 1}
+			if err := tx.CreateDeclaration(ctx, row); err != nil {
+				return nil, mutation.Result{}, err
+			}
+			d.Etag = etag(1)
+			if s.RegisterOnFiling {
+				if d, err = s.register(ctx, tx, row, d); err != nil {
+					return nil, mutation.Result{}, err
+				}
+			}
+			return &ecommercev1.FileDeclarationResponse{Declaration: d}, mutation.Result{Resource: d.GetName(), Detail: "filed " + d.GetStatus().String()}, nil
+		})
+}
+
+// register assigns the number, fixes the registration date, computes the
+// duty with that date's rates, and makes the obligation arise (art. 309.9).
+func (s *Server) register(ctx context.Context, tx store.Tx, row store.Declaration, d *ecommercev1.Declaration) (*ecommercev1.Declaration, error) {
+	if d.GetStatus() != ecommercev1.DeclarationStatus_DECLARATION_STATUS_FILED {
+		return nil, errs.WrongState("%s is %s; only a filed declaration can be registered", d.GetName(), d.GetStatus())
+	}
+	day := s.today()
+	assessment, res, err := s.assess(ctx, tx, s.NodeState, day, d.GetParcels())
+	if err != nil {
+		return nil, err
+	}
+	serial, err := tx.NextSerial(ctx, rules.SerialCounter(d.GetCustomsBodyCode(), day))
+	if err != nil {
+		return nil, err
+	}
+	d.Number = rules.Number(d.GetCustomsBodyCode(), day, serial)
+	d.RegistrationDate = dates.Format(day)
+	d.Status = ecommercev1.DeclarationStatus_DECLARATION_STATUS_REGISTERED
+	d.Duty = assessment
+	debtor := "declarant individual"
+	if op := d.GetDeclarant().GetOperatorRegisterNumber(); op != "" {
+		debtor = "operator " + op
+	}
+	d.Obligation = &ecommercev1.Obligation{State: ecommercev1.ObligationState_OBLIGATION_STATE_ARISEN, Debtor: debtor}
+	setObligation(d.Obligation, res.Total, d.GetPayments(), s.NationalCurrency)
+	return s.save(ctx, tx, row, d)
+}
+
+// RegisterDeclaration implements the RPC.
+func (s *Server) RegisterDeclaration(ctx context.Context, req *ecommercev1.RegisterDeclarationRequest) (*ecommercev1.RegisterDeclarationResponse, error) {
+	c := caller.From(ctx)
+	return mutation.Run(ctx, s.Store, req, func() *ecommercev1.RegisterDeclarationResponse { return &ecommercev1.RegisterDeclarationResponse{} },
+		func(ctx context.Context, tx store.Tx) (*ecommercev1.RegisterDeclarationResponse, mutation.Result, error) {
+			row, d, err := load(ctx, tx, c, req.GetName())
+			if err != nil {
+				return nil, mutation.Result{}, err
+			}
+			if d, err = s.register(ctx, tx, row, d); err != nil {
+				return nil, mutation.Result{}, err
+			}
+			return &ecommercev1.RegisterDeclarationResponse{Declaration: d}, mutation.Result{Resource: d.GetName(), Detail: "registered " + d.GetNumber()}, nil
+		})
+}
+
+// GetDeclaration implements the RPC.
+func (s *Server) GetDeclaration(ctx context.Context, req *ecommercev1.GetDeclarationRequest) (*ecommercev1.GetDeclarationResponse, error) {
+	c := caller.From(ctx)
+	var out *ecommercev1.Declaration
+	err := s.Store.View(ctx, func(tx store.Tx) error {
+		var err error
+		_, out, err = load(ctx, tx, c, req.GetName())
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &ecommercev1.GetDeclarationResponse{Declaration: out}, nil
+}
+
+// LookupDeclaration implements the RPC.
+func (s *Server) LookupDeclaration(ctx context.Context, req *ecommercev1.LookupDeclarationRequest) (*ecommercev1.LookupDeclarationResponse, error) {
+	c := caller.From(ctx)
+	var out *ecommercev1.Declaration
+	err := s.Store.View(ctx, func(tx store.Tx) error {
+		row, err := tx.GetDeclarationByNumber(ctx, req.GetNumber())
+		if errors.Is(err, store.ErrNotFound) || (err == nil && !visible(c, row)) {
+			return errs.NotFound("declaration " + req.GetNumber())
+		}
+		if err != nil {
+			return err
+		}
+		out, err = decode(row)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &ecommercev1.LookupDeclarationResponse{Declaration: out}, nil
+}
+
+// ListDeclarations implements the RPC. An operator's and an individual's
+// listings are narrowed to their own declarations whatever they ask.
+func (s *Server) ListDeclarations(ctx context.Context, req *ecommercev1.ListDeclarationsRequest) (*ecommercev1.ListDeclarationsResponse, error) {
+	c := caller.From(ctx)
+	q := store.DeclarationQuery{Operator: req.GetOperatorRegisterNumber(), FiledFrom: req.GetFiledFrom(), FiledTo: req.GetFiledTo()}
+	if req.GetStatus() != ecommercev1.DeclarationStatus_DECLARATION_STATUS_UNSPECIFIED {
+		q.Status = req.GetStatus().String()
+	}
+	if req.GetRecipientId() != "" {
+		q.RecipientKey = recipientKey(req.GetRecipientId())
+	}
+	switch c.Role {
+	case authv1.Role_ROLE_OPERATOR:
+		if q.Operator != "" && q.Operator != c.Subject.ID {
+			return nil, errs.Field("operator_register_number", "an operator lists only its own declarations")
+		}
+		q.Operator = c.Subject.ID
+	case authv1.Role_ROLE_INDIVIDUAL:
+		q.RecipientKey = recipientKey(c.Subject.ID)
+	}
+	query := strings.Join([]string{q.Status, q.Operator, q.RecipientKey, q.FiledFrom, q.FiledTo}, "|")
+	cur, err := paging.Cursor(req.GetPageToken(), query)
+	if err != nil {
+		return nil, err
+	}
+	if cur != "" {
+		at, id, ok := strings.Cut(cur, "/")
+		t, perr := parseNanos(at)
+		if !ok || perr != nil {
+			return nil, errs.Field("page_token", "not a page token of this list")
+		}
+		q.Before = &store.DeclarationCursor{FilingTime: t, ID: id}
+	}
+	size := paging.Size(req.GetPageSize(), 50, 500)
+	q.Limit = size + 1
+	resp := &ecommercev1.ListDeclarationsResponse{}
+	err = s.Store.View(ctx, func(tx store.Tx) error {
+		rows, err := tx.ListDeclarations(ctx, q)
+		if err != nil {
+			return err
+		}
+		if len(rows) > size {
+			rows = rows[:size]
+			last := rows[size-1]
+			resp.NextPageToken = paging.Token(query, formatNanos(last.FilingTime)+"/"+last.ID)
+		}
+		for _, r := range rows {
+			d, err := decode(r)
+			if err != nil {
+				return err
+			}
+			resp.Declarations = append(resp.Declarations, d)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return resp, nil
+}
+
+func money(code, amount string) *typev1.Money { return &typev1.Money{CurrencyCode: code, Amount: amount} }

@@ -1,0 +1,132 @@
+package ecommerce
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	authv1 "github.com/eaeu/customs-exchange/gen/eaeu/auth/v1"
+	ecommercev1 "github.com/eaeu/customs-exchange/gen/eaeu/ecommerce/v1"
+	"github.com/eaeu/customs-exchange/internal/api/reference"
+	"github.com/eaeu/customs-exchange/internal/caller"
+	"github.com/eaeu/customs-exchange/internal/errs"
+	"github.com/eaeu/customs-exchange/internal/rules/dates"
+	rules "github.com/eaeu/customs-exchange/internal/rules/ecommerce"
+	"github.com/eaeu/customs-exchange/internal/store"
+)
+
+// Deps is what the declaration handlers need.
+type Deps struct {
+	reference.Deps
+	// MinorUnits of the national currency, for rounding the duty.
+	MinorUnits int32
+	// RegisterOnFiling registers a declaration as soon as it is filed
+	// (the customs body's setting).
+	RegisterOnFiling bool
+	// Restrictions are the prohibitions and restrictions checked at release.
+	Restrictions rules.Restrictions
+}
+
+// Server serves eaeu.ecommerce.v1.DeclarationService.
+type Server struct {
+	ecommercev1.UnimplementedDeclarationServiceServer
+	Deps
+	rates *reference.ExchangeRates
+}
+
+// New returns the service.
+func New(d Deps) *Server {
+	return &Server{Deps: d, rates: &reference.ExchangeRates{Deps: d.Deps}}
+}
+
+// today is the date in the node's member state.
+func (s *Server) today() time.Time { return dates.Local(s.now(), s.NodeState) }
+
+func (s *Server) now() time.Time {
+	if s.Now != nil {
+		return s.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+// recipientKey indexes declarations by recipient without putting the id in
+// an index in clear.
+func recipientKey(id string) string {
+	sum := sha256.Sum256([]byte("eaeu-recipient/v1/" + strings.ToUpper(strings.TrimSpace(id))))
+	return hex.EncodeToString(sum[:])
+}
+
+func recipientID(r *ecommercev1.Recipient) string {
+	if r.GetIndividualNumber() != "" {
+		return r.GetIndividualNumber()
+	}
+	return r.GetIdDocumentNumber()
+}
+
+// visible reports whether the caller may see the declaration: customs all
+// of this node's, an operator those it filed, an individual its own.
+func visible(c caller.Caller, d store.Declaration) bool {
+	switch c.Role {
+	case authv1.Role_ROLE_CUSTOMS:
+		return true
+	case authv1.Role_ROLE_OPERATOR:
+		return d.Operator != "" && d.Operator == c.Subject.ID
+	case authv1.Role_ROLE_INDIVIDUAL:
+		return d.RecipientKey == recipientKey(c.Subject.ID)
+	}
+	return false
+}
+
+var jsonOut = protojson.MarshalOptions{UseProtoNames: true}
+
+func encode(d *ecommercev1.Declaration) ([]byte, error) { return jsonOut.Marshal(d) }
+
+// load reads a declaration the caller may see; NOT_FOUND otherwise, so
+// that its existence is not revealed either.
+func load(ctx context.Context, tx store.Tx, c caller.Caller, name string) (store.Declaration, *ecommercev1.Declaration, error) {
+	id := strings.TrimPrefix(name, "declarations/")
+	row, err := tx.GetDeclaration(ctx, id)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !visible(c, row)) {
+		return row, nil, errs.NotFound(name)
+	}
+	if err != nil {
+		return row, nil, err
+	}
+	d, err := decode(row)
+	return row, d, err
+}
+
+func decode(row store.Declaration) (*ecommercev1.Declaration, error) {
+	d := &ecommercev1.Declaration{}
+	if err := protojson.Unmarshal(row.Body, d); err != nil {
+		return nil, err
+	}
+	d.Etag = etag(row.Revision)
+	return d, nil
+}
+
+func etag(rev int64) string { return strconv.FormatInt(rev, 10) }
+
+// save writes d back over row at its revision, with its columns.
+func (s *Server) save(ctx context.Context, tx store.Tx, row store.Declaration, d *ecommercev1.Declaration) (*ecommercev1.Declaration, error) {
+	d.UpdateTime = timestamppb.New(s.now())
+	d.Etag = ""
+	body, err := encode(d)
+	if err != nil {
+		return nil, err
+	}
+	row.Number, row.Status, row.RegistrationDate = d.GetNumber(), d.GetStatus().String(), d.GetRegistrationDate()
+	row.Body, row.UpdateTime = body, d.GetUpdateTime().AsTime()
+	if err := tx.UpdateDeclaration(ctx, row, row.Revision); err != nil {
+		return nil, err
+	}
+	d.Etag = etag(row.Revision + 1)
+	return d, nil
+}
