@@ -43,9 +43,11 @@ generate: third-party ## Regenerate gen/ from proto/ (byte for byte reproducible
 	gofmt -l gen/ >/dev/null
 
 .PHONY: lint
-lint: ## buf lint, buf format check, go vet.
+lint: ## buf lint, buf format check, gofmt check, go vet.
 	$(BUF) lint
 	$(BUF) format --diff --exit-code proto
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' | grep -v '^gen/')); \
+		if [ -n "$$unformatted" ]; then echo "not gofmt-ed:"; echo "$$unformatted"; exit 1; fi
 	go vet ./...
 
 .PHONY: breaking

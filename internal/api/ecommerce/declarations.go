@@ -203,4 +203,6 @@ func (s *Server) ListDeclarations(ctx context.Context, req *ecommercev1.ListDecl
 	return resp, nil
 }
 
-func money(code, amount string) *typev1.Money { return &typev1.Money{CurrencyCode: code, Amount: amount} }
+func money(code, amount string) *typev1.Money {
+	return &typev1.Money{CurrencyCode: code, Amount: amount}
+}
