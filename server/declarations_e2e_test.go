@@ -58,6 +58,8 @@ func TestDeclarationLife(t *testing.T) {
 			testDeclarationLife(t, n)
 			testDeclarationBadInput(t, n)
 			testDeclarationThroughGateway(t, n)
+			testAmendAndWithdraw(t, n)
+			testAfterReleaseObligation(t, n)
 		})
 	}
 }
@@ -254,4 +256,143 @@ func testDeclarationThroughGateway(t *testing.T, n *node) {
 	if code != 403 {
 		t.Fatalf("a peer may not read declarations: %d", code)
 	}
+}
+
+// fileRegistered files operatorDeclaration as the operator and registers it.
+func fileRegistered(t *testing.T, n *node) *ecommercev1.Declaration {
+	ctx := ctxT(t)
+	f, err := n.sdk(pki.RoleOperator).Declarations.FileDeclaration(ctx, &ecommercev1.FileDeclarationRequest{Declaration: operatorDeclaration()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := n.sdk(pki.RoleCustoms).Declarations.RegisterDeclaration(ctx, &ecommercev1.RegisterDeclarationRequest{Name: f.GetDeclaration().GetName()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r.GetDeclaration()
+}
+
+func payAll(t *testing.T, n *node, d *ecommercev1.Declaration, ref string) *ecommercev1.Declaration {
+	p, err := n.sdk(pki.RoleCustoms).Declarations.RecordPayment(ctxT(t), &ecommercev1.RecordPaymentRequest{Name: d.GetName(), Payment: &ecommercev1.Payment{
+		Reference: ref, Amount: d.GetObligation().GetBalance(), PaymentDate: "2026-11-23"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p.GetDeclaration()
+}
+
+func amended(d *ecommercev1.Declaration, usd string) []*ecommercev1.Parcel {
+	ps := operatorDeclaration().GetParcels()
+	ps[0].Items[0].Price.Amount = usd
+	return ps
+}
+
+func testAmendAndWithdraw(t *testing.T, n *node) {
+	ctx := ctxT(t)
+	op := n.sdk(pki.RoleOperator)
+	d := payAll(t, n, fileRegistered(t, n), "A-1")
+	// art. 112: 300 USD becomes 200 USD: 15 % of (140 000 - 100 000) = 6 000.00;
+	// 12 750.00 was paid, so 6 750.00 is refundable.
+	a, err := op.Declarations.AmendDeclaration(ctx, &ecommercev1.AmendDeclarationRequest{Name: d.GetName(), Etag: d.GetEtag(),
+		Parcels: amended(d, "200"), Reason: "the seller's corrected invoice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := a.GetDeclaration().GetObligation()
+	if a.GetDeclaration().GetVersion() != 2 || a.GetDeclaration().GetDuty().GetTotal() != "6000.00" ||
+		o.GetRefundable().GetAmount() != "6750.00" || o.GetState() != ecommercev1.ObligationState_OBLIGATION_STATE_PAID {
+		t.Fatalf("amended: v%d duty %s obligation %v", a.GetDeclaration().GetVersion(), a.GetDeclaration().GetDuty().GetTotal(), o)
+	}
+	_, err = op.Declarations.AmendDeclaration(ctx, &ecommercev1.AmendDeclarationRequest{Name: d.GetName(), Etag: d.GetEtag(),
+		Parcels: amended(d, "250"), Reason: "stale"})
+	wantCode(t, err, codes.Aborted, "REASON_ETAG_MISMATCH")
+	vs, err := op.Declarations.ListDeclarationVersions(ctx, &ecommercev1.ListDeclarationVersionsRequest{Name: d.GetName()})
+	if err != nil || len(vs.GetVersions()) != 2 || vs.GetVersions()[0].GetReason() != "filed" ||
+		vs.GetVersions()[0].GetDeclaration().GetParcels()[0].GetItems()[0].GetPrice().GetAmount() != "300" ||
+		vs.GetVersions()[1].GetAuthor() != "spiffe://eaeu/KZ/operator/KZ-OP-0001" {
+		t.Fatalf("versions: %v %v", err, vs)
+	}
+	// art. 113: withdrawal ends the obligation; everything paid is refundable.
+	w, err := op.Declarations.WithdrawDeclaration(ctx, &ecommercev1.WithdrawDeclarationRequest{Name: d.GetName(), Reason: "order cancelled"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o = w.GetDeclaration().GetObligation()
+	if w.GetDeclaration().GetStatus() != ecommercev1.DeclarationStatus_DECLARATION_STATUS_WITHDRAWN ||
+		o.GetTerminationReason() != ecommercev1.TerminationReason_TERMINATION_REASON_WITHDRAWN || o.GetRefundable().GetAmount() != "12750.00" {
+		t.Fatalf("withdrawn: %v %v", w.GetDeclaration().GetStatus(), o)
+	}
+	_, err = op.Declarations.WithdrawDeclaration(ctx, &ecommercev1.WithdrawDeclarationRequest{Name: d.GetName(), Reason: "again"})
+	wantCode(t, err, codes.FailedPrecondition, "REASON_WRONG_STATE")
+	_, err = n.sdk(pki.RoleCustoms).Declarations.RecordPayment(ctx, &ecommercev1.RecordPaymentRequest{Name: d.GetName(), Payment: &ecommercev1.Payment{
+		Reference: "A-2", Amount: &typev1.Money{CurrencyCode: "KZT", Amount: "1"}, PaymentDate: "2026-11-23"}})
+	wantCode(t, err, codes.FailedPrecondition, "REASON_WRONG_STATE") // paying a withdrawn declaration
+}
+
+func releaseAll(t *testing.T, n *node, d *ecommercev1.Declaration) *ecommercev1.Declaration {
+	r, err := n.sdk(pki.RoleCustoms).Declarations.DecideRelease(ctxT(t), &ecommercev1.DecideReleaseRequest{Name: d.GetName(),
+		Decisions: []*ecommercev1.ReleaseDecision{{ItemId: "1", Release: true}, {ItemId: "2", Release: true}, {ItemId: "3", Release: true}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r.GetDeclaration()
+}
+
+func testAfterReleaseObligation(t *testing.T, n *node) {
+	ctx := ctxT(t)
+	customs := n.sdk(pki.RoleCustoms)
+
+	d := releaseAll(t, n, payAll(t, n, fileRegistered(t, n), "B-1"))
+	_, err := n.sdk(pki.RoleOperator).Declarations.AmendDeclaration(ctx, &ecommercev1.AmendDeclarationRequest{Name: d.GetName(),
+		Etag: d.GetEtag(), Parcels: amended(d, "300.05"), Reason: "after release"})
+	wantCode(t, err, codes.FailedPrecondition, "REASON_WRONG_STATE")
+	// Customs corrects the value after release (art. 309.10): +0.05 USD is
+	// 3.38 KZT more duty, at most 5 EUR: the obligation ends, no notice.
+	a, err := customs.Declarations.AmendDeclaration(ctx, &ecommercev1.AmendDeclarationRequest{Name: d.GetName(),
+		Etag: d.GetEtag(), Parcels: amended(d, "300.05"), Reason: "value set from the platform's data"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := a.GetDeclaration().GetObligation()
+	if a.GetDeclaration().GetDuty().GetTotal() != "12753.38" || o.GetState() != ecommercev1.ObligationState_OBLIGATION_STATE_TERMINATED ||
+		o.GetTerminationReason() != ecommercev1.TerminationReason_TERMINATION_REASON_FIVE_EURO || o.GetNoticeDate() != "" {
+		t.Fatalf("5 EUR rule: duty %s obligation %v", a.GetDeclaration().GetDuty().GetTotal(), o)
+	}
+
+	// +100 USD after release: 6 750.00 KZT unpaid, above 5 EUR: due, with a
+	// notice of unpaid amounts.
+	d = releaseAll(t, n, payAll(t, n, fileRegistered(t, n), "C-1"))
+	a, err = customs.Declarations.AmendDeclaration(ctx, &ecommercev1.AmendDeclarationRequest{Name: d.GetName(),
+		Etag: d.GetEtag(), Parcels: amended(d, "400"), Reason: "value set from similar goods (art. 309.10)"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o = a.GetDeclaration().GetObligation()
+	if o.GetState() != ecommercev1.ObligationState_OBLIGATION_STATE_DUE || o.GetBalance().GetAmount() != "6750.00" || o.GetNoticeDate() == "" {
+		t.Fatalf("notice of unpaid amounts: %v", o)
+	}
+	g, err := customs.Declarations.GetDeclaration(ctx, &ecommercev1.GetDeclarationRequest{Name: d.GetName()})
+	if err != nil || g.GetDeclaration().GetObligation().GetPenalty().GetAmount() != "0.00" {
+		t.Fatalf("penalty on the day of the notice: %v %v", err, g.GetDeclaration().GetObligation())
+	}
+	// art. 309.9: customs ends it for a reason it establishes.
+	_, err = customs.Declarations.TerminateObligation(ctx, &ecommercev1.TerminateObligationRequest{Name: d.GetName(),
+		Reason: ecommercev1.TerminationReason_TERMINATION_REASON_PAID, Note: "not a reason customs records"})
+	wantCode(t, err, codes.InvalidArgument, "REASON_INVALID_FIELD")
+	tr, err := customs.Declarations.TerminateObligation(ctx, &ecommercev1.TerminateObligationRequest{Name: d.GetName(),
+		Reason: ecommercev1.TerminationReason_TERMINATION_REASON_UNCOLLECTABLE, Note: "decision No 12"})
+	if err != nil || tr.GetDeclaration().GetObligation().GetState() != ecommercev1.ObligationState_OBLIGATION_STATE_TERMINATED {
+		t.Fatalf("terminate: %v", err)
+	}
+	_, err = customs.Declarations.TerminateObligation(ctx, &ecommercev1.TerminateObligationRequest{Name: d.GetName(),
+		Reason: ecommercev1.TerminationReason_TERMINATION_REASON_SEIZED, Note: "again"})
+	wantCode(t, err, codes.FailedPrecondition, "REASON_WRONG_STATE")
+
+	// Annulment of a release is recorded on the item.
+	an, err := customs.Declarations.AnnulRelease(ctx, &ecommercev1.AnnulReleaseRequest{Name: d.GetName(), ItemId: "3", Reason: "court decision"})
+	if err != nil || an.GetDeclaration().GetParcels()[1].GetItems()[0].GetReleaseStatus() != ecommercev1.ItemReleaseStatus_ITEM_RELEASE_STATUS_ANNULLED {
+		t.Fatalf("annul: %v", err)
+	}
+	_, err = customs.Declarations.AnnulRelease(ctx, &ecommercev1.AnnulReleaseRequest{Name: d.GetName(), ItemId: "3", Reason: "again"})
+	wantCode(t, err, codes.FailedPrecondition, "REASON_WRONG_STATE")
 }

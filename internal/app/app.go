@@ -132,6 +132,9 @@ func (a *App) build() error {
 	minor, _ := currency.MinorUnits(national)
 	decl := ecommerce.Deps{Deps: deps, MinorUnits: int32(minor), RegisterOnFiling: a.cfg.RegisterOnFiling,
 		Restrictions: ecrules.Restrictions{Prohibited: a.cfg.ProhibitedHS, NeedsPermit: a.cfg.PermitHS}}
+	if _, _, err := decl.PenaltyDailyRate.SetString(a.cfg.PenaltyDailyRate); err != nil {
+		return fmt.Errorf("penalty daily rate: %w", err)
+	}
 	validator, err := middleware.NewValidator()
 	if err != nil {
 		return err

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cockroachdb/apd/v3"
+
 	"github.com/eaeu/customs-exchange/internal/authn"
 )
 
@@ -34,6 +36,7 @@ type Config struct {
 	RegisterOnFiling bool
 	ProhibitedHS     []string
 	PermitHS         []string
+	PenaltyDailyRate string
 }
 
 // env returns the environment value of key or def.
@@ -68,6 +71,7 @@ func (c *Config) Register(fs *flag.FlagSet) {
 		c.PermitHS = splitList(v)
 		return nil
 	})
+	fs.StringVar(&c.PenaltyDailyRate, "penalty-daily-rate", env("EAEU_PENALTY_DAILY_RATE", "0.0001"), "share of an unpaid e-commerce duty accrued as penalty per day after the notice of unpaid amounts [EAEU_PENALTY_DAILY_RATE]")
 	fs.StringVar(&c.LogFormat, "log-format", env("EAEU_LOG_FORMAT", "json"), "json or text [EAEU_LOG_FORMAT]")
 }
 
@@ -90,6 +94,12 @@ func (c *Config) Finish() error {
 		if len(p) < 2 || len(p) > 10 || strings.Trim(p, "0123456789") != "" {
 			return fmt.Errorf("HS prefix %q: want 2 to 10 digits", p)
 		}
+	}
+	if c.PenaltyDailyRate == "" {
+		c.PenaltyDailyRate = "0"
+	}
+	if r, _, err := apd.NewFromString(c.PenaltyDailyRate); err != nil || r.Sign() < 0 || r.Cmp(apd.New(1, 0)) > 0 {
+		return fmt.Errorf("--penalty-daily-rate %q: want a decimal between 0 and 1", c.PenaltyDailyRate)
 	}
 	if !authn.IsMemberState(c.MemberState) {
 		return fmt.Errorf("--member-state %q: want AM, BY, KZ, KG or RU", c.MemberState)

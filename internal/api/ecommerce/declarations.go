@@ -53,6 +53,9 @@ func (s *Server) FileDeclaration(ctx context.Context, req *ecommercev1.FileDecla
 				return nil, mutation.Result{}, err
 			}
 			d.Etag = etag(1)
+			if err := s.keepVersion(ctx, tx, id, d, "filed", c); err != nil {
+				return nil, mutation.Result{}, err
+			}
 			if s.RegisterOnFiling {
 				if d, err = s.register(ctx, tx, row, d); err != nil {
 					return nil, mutation.Result{}, err
@@ -118,7 +121,7 @@ func (s *Server) GetDeclaration(ctx context.Context, req *ecommercev1.GetDeclara
 	if err != nil {
 		return nil, err
 	}
-	return &ecommercev1.GetDeclarationResponse{Declaration: out}, nil
+	return &ecommercev1.GetDeclarationResponse{Declaration: s.withPenalty(out)}, nil
 }
 
 // LookupDeclaration implements the RPC.
@@ -139,7 +142,7 @@ func (s *Server) LookupDeclaration(ctx context.Context, req *ecommercev1.LookupD
 	if err != nil {
 		return nil, err
 	}
-	return &ecommercev1.LookupDeclarationResponse{Declaration: out}, nil
+	return &ecommercev1.LookupDeclarationResponse{Declaration: s.withPenalty(out)}, nil
 }
 
 // ListDeclarations implements the RPC. An operator's and an individual's
@@ -193,7 +196,7 @@ func (s *Server) ListDeclarations(ctx context.Context, req *ecommercev1.ListDecl
 			if err != nil {
 				return err
 			}
-			resp.Declarations = append(resp.Declarations, d)
+			resp.Declarations = append(resp.Declarations, s.withPenalty(d))
 		}
 		return nil
 	})

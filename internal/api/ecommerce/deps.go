@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cockroachdb/apd/v3"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -32,6 +33,9 @@ type Deps struct {
 	RegisterOnFiling bool
 	// Restrictions are the prohibitions and restrictions checked at release.
 	Restrictions rules.Restrictions
+	// PenaltyDailyRate is the share of an unpaid amount accrued as penalty
+	// per day after the notice of unpaid amounts (e.g. 0.0001).
+	PenaltyDailyRate apd.Decimal
 }
 
 // Server serves eaeu.ecommerce.v1.DeclarationService.

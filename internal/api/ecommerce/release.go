@@ -93,39 +93,24 @@ func (s *Server) decide(d *ecommercev1.Declaration, byItem map[string]*ecommerce
 			return errs.Field("decisions", "no item %s in %s", id, d.GetName())
 		}
 	}
-	released, refused, pending := 0, 0, 0
 	for _, p := range d.GetParcels() {
 		for _, it := range p.GetItems() {
 			if dec, ok := byItem[it.GetItemId()]; ok {
+				it.ReleaseStatus, it.ReleaseNote = ecommercev1.ItemReleaseStatus_ITEM_RELEASE_STATUS_REFUSED, dec.GetNote()
 				if dec.GetRelease() {
-					it.ReleaseStatus, it.ReleaseNote = ecommercev1.ItemReleaseStatus_ITEM_RELEASE_STATUS_RELEASED, dec.GetNote()
-				} else {
-					it.ReleaseStatus, it.ReleaseNote = ecommercev1.ItemReleaseStatus_ITEM_RELEASE_STATUS_REFUSED, dec.GetNote()
+					it.ReleaseStatus = ecommercev1.ItemReleaseStatus_ITEM_RELEASE_STATUS_RELEASED
 				}
-			}
-			switch it.GetReleaseStatus() {
-			case ecommercev1.ItemReleaseStatus_ITEM_RELEASE_STATUS_RELEASED:
-				released++
-			case ecommercev1.ItemReleaseStatus_ITEM_RELEASE_STATUS_REFUSED:
-				refused++
-			default:
-				pending++
 			}
 		}
 	}
+	d.Status = statusOf(d)
 	o := d.GetObligation()
-	switch {
-	case pending > 0:
-		if released > 0 {
-			d.Status = ecommercev1.DeclarationStatus_DECLARATION_STATUS_PARTIALLY_RELEASED
-		}
-	case released == 0:
-		d.Status = ecommercev1.DeclarationStatus_DECLARATION_STATUS_REFUSED
+	switch d.GetStatus() {
+	case ecommercev1.DeclarationStatus_DECLARATION_STATUS_REFUSED:
 		if o.GetState() == ecommercev1.ObligationState_OBLIGATION_STATE_ARISEN {
 			o.State, o.TerminationReason = ecommercev1.ObligationState_OBLIGATION_STATE_TERMINATED, ecommercev1.TerminationReason_TERMINATION_REASON_RELEASE_REFUSED
 		}
-	default:
-		d.Status = ecommercev1.DeclarationStatus_DECLARATION_STATUS_RELEASED
+	case ecommercev1.DeclarationStatus_DECLARATION_STATUS_RELEASED:
 		if assessed := assessedOf(d); assessed.Sign() == 0 {
 			o.State, o.TerminationReason = ecommercev1.ObligationState_OBLIGATION_STATE_TERMINATED, ecommercev1.TerminationReason_TERMINATION_REASON_DUTY_FREE
 		}

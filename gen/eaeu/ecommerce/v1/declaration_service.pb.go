@@ -959,6 +959,647 @@ func (x *DecideReleaseResponse) GetDeclaration() *Declaration {
 	return nil
 }
 
+// AmendDeclarationRequest replaces the parcels of a declaration.
+type AmendDeclarationRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Client-chosen id that makes the call safe to retry.
+	RequestId string `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// declarations/{declaration_id}.
+	Name string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	// The etag read; the amendment is refused when the declaration changed since.
+	Etag string `protobuf:"bytes,3,opt,name=etag,proto3" json:"etag,omitempty"`
+	// The parcels as amended (the whole list).
+	Parcels []*Parcel `protobuf:"bytes,4,rep,name=parcels,proto3" json:"parcels,omitempty"`
+	// Why it is amended.
+	Reason        string `protobuf:"bytes,5,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AmendDeclarationRequest) Reset() {
+	*x = AmendDeclarationRequest{}
+	mi := &file_eaeu_ecommerce_v1_declaration_service_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AmendDeclarationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AmendDeclarationRequest) ProtoMessage() {}
+
+func (x *AmendDeclarationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_eaeu_ecommerce_v1_declaration_service_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AmendDeclarationRequest.ProtoReflect.Descriptor instead.
+func (*AmendDeclarationRequest) Descriptor() ([]byte, []int) {
+	return file_eaeu_ecommerce_v1_declaration_service_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *AmendDeclarationRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+func (x *AmendDeclarationRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *AmendDeclarationRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+func (x *AmendDeclarationRequest) GetParcels() []*Parcel {
+	if x != nil {
+		return x.Parcels
+	}
+	return nil
+}
+
+func (x *AmendDeclarationRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+// AmendDeclarationResponse returns the new version.
+type AmendDeclarationResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The declaration as amended.
+	Declaration   *Declaration `protobuf:"bytes,1,opt,name=declaration,proto3" json:"declaration,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AmendDeclarationResponse) Reset() {
+	*x = AmendDeclarationResponse{}
+	mi := &file_eaeu_ecommerce_v1_declaration_service_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AmendDeclarationResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AmendDeclarationResponse) ProtoMessage() {}
+
+func (x *AmendDeclarationResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_eaeu_ecommerce_v1_declaration_service_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AmendDeclarationResponse.ProtoReflect.Descriptor instead.
+func (*AmendDeclarationResponse) Descriptor() ([]byte, []int) {
+	return file_eaeu_ecommerce_v1_declaration_service_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *AmendDeclarationResponse) GetDeclaration() *Declaration {
+	if x != nil {
+		return x.Declaration
+	}
+	return nil
+}
+
+// DeclarationVersion is one version of a declaration.
+type DeclarationVersion struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// 1 for the version filed, then one per amendment.
+	Version int32 `protobuf:"varint,1,opt,name=version,proto3" json:"version,omitempty"`
+	// Why this version was made ("filed" for the first).
+	Reason string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	// Who made it (certificate subject).
+	Author string `protobuf:"bytes,3,opt,name=author,proto3" json:"author,omitempty"`
+	// The declaration as it was in this version.
+	Declaration   *Declaration `protobuf:"bytes,4,opt,name=declaration,proto3" json:"declaration,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeclarationVersion) Reset() {
+	*x = DeclarationVersion{}
+	mi := &file_eaeu_ecommerce_v1_declaration_service_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeclarationVersion) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeclarationVersion) ProtoMessage() {}
+
+func (x *DeclarationVersion) ProtoReflect() protoreflect.Message {
+	mi := &file_eaeu_ecommerce_v1_declaration_service_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeclarationVersion.ProtoReflect.Descriptor instead.
+func (*DeclarationVersion) Descriptor() ([]byte, []int) {
+	return file_eaeu_ecommerce_v1_declaration_service_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *DeclarationVersion) GetVersion() int32 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+func (x *DeclarationVersion) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *DeclarationVersion) GetAuthor() string {
+	if x != nil {
+		return x.Author
+	}
+	return ""
+}
+
+func (x *DeclarationVersion) GetDeclaration() *Declaration {
+	if x != nil {
+		return x.Declaration
+	}
+	return nil
+}
+
+// ListDeclarationVersionsRequest names a declaration.
+type ListDeclarationVersionsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// declarations/{declaration_id}.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListDeclarationVersionsRequest) Reset() {
+	*x = ListDeclarationVersionsRequest{}
+	mi := &file_eaeu_ecommerce_v1_declaration_service_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListDeclarationVersionsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListDeclarationVersionsRequest) ProtoMessage() {}
+
+func (x *ListDeclarationVersionsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_eaeu_ecommerce_v1_declaration_service_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListDeclarationVersionsRequest.ProtoReflect.Descriptor instead.
+func (*ListDeclarationVersionsRequest) Descriptor() ([]byte, []int) {
+	return file_eaeu_ecommerce_v1_declaration_service_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *ListDeclarationVersionsRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// ListDeclarationVersionsResponse lists its versions.
+type ListDeclarationVersionsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Oldest first; the last is the current one.
+	Versions      []*DeclarationVersion `protobuf:"bytes,1,rep,name=versions,proto3" json:"versions,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListDeclarationVersionsResponse) Reset() {
+	*x = ListDeclarationVersionsResponse{}
+	mi := &file_eaeu_ecommerce_v1_declaration_service_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListDeclarationVersionsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListDeclarationVersionsResponse) ProtoMessage() {}
+
+func (x *ListDeclarationVersionsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_eaeu_ecommerce_v1_declaration_service_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListDeclarationVersionsResponse.ProtoReflect.Descriptor instead.
+func (*ListDeclarationVersionsResponse) Descriptor() ([]byte, []int) {
+	return file_eaeu_ecommerce_v1_declaration_service_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *ListDeclarationVersionsResponse) GetVersions() []*DeclarationVersion {
+	if x != nil {
+		return x.Versions
+	}
+	return nil
+}
+
+// WithdrawDeclarationRequest withdraws a declaration.
+type WithdrawDeclarationRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Client-chosen id that makes the call safe to retry.
+	RequestId string `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// declarations/{declaration_id}.
+	Name string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	// Why.
+	Reason        string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WithdrawDeclarationRequest) Reset() {
+	*x = WithdrawDeclarationRequest{}
+	mi := &file_eaeu_ecommerce_v1_declaration_service_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WithdrawDeclarationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WithdrawDeclarationRequest) ProtoMessage() {}
+
+func (x *WithdrawDeclarationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_eaeu_ecommerce_v1_declaration_service_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WithdrawDeclarationRequest.ProtoReflect.Descriptor instead.
+func (*WithdrawDeclarationRequest) Descriptor() ([]byte, []int) {
+	return file_eaeu_ecommerce_v1_declaration_service_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *WithdrawDeclarationRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+func (x *WithdrawDeclarationRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *WithdrawDeclarationRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+// WithdrawDeclarationResponse returns the declaration.
+type WithdrawDeclarationResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The withdrawn declaration.
+	Declaration   *Declaration `protobuf:"bytes,1,opt,name=declaration,proto3" json:"declaration,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WithdrawDeclarationResponse) Reset() {
+	*x = WithdrawDeclarationResponse{}
+	mi := &file_eaeu_ecommerce_v1_declaration_service_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WithdrawDeclarationResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WithdrawDeclarationResponse) ProtoMessage() {}
+
+func (x *WithdrawDeclarationResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_eaeu_ecommerce_v1_declaration_service_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WithdrawDeclarationResponse.ProtoReflect.Descriptor instead.
+func (*WithdrawDeclarationResponse) Descriptor() ([]byte, []int) {
+	return file_eaeu_ecommerce_v1_declaration_service_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *WithdrawDeclarationResponse) GetDeclaration() *Declaration {
+	if x != nil {
+		return x.Declaration
+	}
+	return nil
+}
+
+// AnnulReleaseRequest annuls the release of an item.
+type AnnulReleaseRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Client-chosen id that makes the call safe to retry.
+	RequestId string `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// declarations/{declaration_id}.
+	Name string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	// The released item.
+	ItemId string `protobuf:"bytes,3,opt,name=item_id,json=itemId,proto3" json:"item_id,omitempty"`
+	// Why.
+	Reason        string `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AnnulReleaseRequest) Reset() {
+	*x = AnnulReleaseRequest{}
+	mi := &file_eaeu_ecommerce_v1_declaration_service_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AnnulReleaseRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AnnulReleaseRequest) ProtoMessage() {}
+
+func (x *AnnulReleaseRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_eaeu_ecommerce_v1_declaration_service_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AnnulReleaseRequest.ProtoReflect.Descriptor instead.
+func (*AnnulReleaseRequest) Descriptor() ([]byte, []int) {
+	return file_eaeu_ecommerce_v1_declaration_service_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *AnnulReleaseRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+func (x *AnnulReleaseRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *AnnulReleaseRequest) GetItemId() string {
+	if x != nil {
+		return x.ItemId
+	}
+	return ""
+}
+
+func (x *AnnulReleaseRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+// AnnulReleaseResponse returns the declaration.
+type AnnulReleaseResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The declaration.
+	Declaration   *Declaration `protobuf:"bytes,1,opt,name=declaration,proto3" json:"declaration,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AnnulReleaseResponse) Reset() {
+	*x = AnnulReleaseResponse{}
+	mi := &file_eaeu_ecommerce_v1_declaration_service_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AnnulReleaseResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AnnulReleaseResponse) ProtoMessage() {}
+
+func (x *AnnulReleaseResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_eaeu_ecommerce_v1_declaration_service_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AnnulReleaseResponse.ProtoReflect.Descriptor instead.
+func (*AnnulReleaseResponse) Descriptor() ([]byte, []int) {
+	return file_eaeu_ecommerce_v1_declaration_service_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *AnnulReleaseResponse) GetDeclaration() *Declaration {
+	if x != nil {
+		return x.Declaration
+	}
+	return nil
+}
+
+// TerminateObligationRequest ends an obligation.
+type TerminateObligationRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Client-chosen id that makes the call safe to retry.
+	RequestId string `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// declarations/{declaration_id}.
+	Name string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	// One of DESTROYED_OR_LOST, CONFISCATED, DETAINED, SEIZED, UNCOLLECTABLE.
+	Reason TerminationReason `protobuf:"varint,3,opt,name=reason,proto3,enum=eaeu.ecommerce.v1.TerminationReason" json:"reason,omitempty"`
+	// The decision or document establishing it.
+	Note          string `protobuf:"bytes,4,opt,name=note,proto3" json:"note,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TerminateObligationRequest) Reset() {
+	*x = TerminateObligationRequest{}
+	mi := &file_eaeu_ecommerce_v1_declaration_service_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TerminateObligationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TerminateObligationRequest) ProtoMessage() {}
+
+func (x *TerminateObligationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_eaeu_ecommerce_v1_declaration_service_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TerminateObligationRequest.ProtoReflect.Descriptor instead.
+func (*TerminateObligationRequest) Descriptor() ([]byte, []int) {
+	return file_eaeu_ecommerce_v1_declaration_service_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *TerminateObligationRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+func (x *TerminateObligationRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *TerminateObligationRequest) GetReason() TerminationReason {
+	if x != nil {
+		return x.Reason
+	}
+	return TerminationReason_TERMINATION_REASON_UNSPECIFIED
+}
+
+func (x *TerminateObligationRequest) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
+}
+
+// TerminateObligationResponse returns the declaration.
+type TerminateObligationResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The declaration.
+	Declaration   *Declaration `protobuf:"bytes,1,opt,name=declaration,proto3" json:"declaration,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TerminateObligationResponse) Reset() {
+	*x = TerminateObligationResponse{}
+	mi := &file_eaeu_ecommerce_v1_declaration_service_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TerminateObligationResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TerminateObligationResponse) ProtoMessage() {}
+
+func (x *TerminateObligationResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_eaeu_ecommerce_v1_declaration_service_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TerminateObligationResponse.ProtoReflect.Descriptor instead.
+func (*TerminateObligationResponse) Descriptor() ([]byte, []int) {
+	return file_eaeu_ecommerce_v1_declaration_service_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *TerminateObligationResponse) GetDeclaration() *Declaration {
+	if x != nil {
+		return x.Declaration
+	}
+	return nil
+}
+
 var File_eaeu_ecommerce_v1_declaration_service_proto protoreflect.FileDescriptor
 
 const file_eaeu_ecommerce_v1_declaration_service_proto_rawDesc = "" +
@@ -1021,7 +1662,54 @@ const file_eaeu_ecommerce_v1_declaration_service_proto_rawDesc = "" +
 	"\x04name\x18\x02 \x01(\tB%\xbaH\"r 2\x1e^declarations/[a-z0-9-]{1,64}$R\x04name\x12M\n" +
 	"\tdecisions\x18\x03 \x03(\v2\".eaeu.ecommerce.v1.ReleaseDecisionB\v\xbaH\b\x92\x01\x05\b\x01\x10\xe8\aR\tdecisions\"Y\n" +
 	"\x15DecideReleaseResponse\x12@\n" +
-	"\vdeclaration\x18\x01 \x01(\v2\x1e.eaeu.ecommerce.v1.DeclarationR\vdeclaration2\xe6\t\n" +
+	"\vdeclaration\x18\x01 \x01(\v2\x1e.eaeu.ecommerce.v1.DeclarationR\vdeclaration\"\x9b\x02\n" +
+	"\x17AmendDeclarationRequest\x12@\n" +
+	"\n" +
+	"request_id\x18\x01 \x01(\tB!\xbaH\x1e\xd8\x01\x01r\x192\x17^[A-Za-z0-9._:-]{8,64}$R\trequestId\x129\n" +
+	"\x04name\x18\x02 \x01(\tB%\xbaH\"r 2\x1e^declarations/[a-z0-9-]{1,64}$R\x04name\x12\x1d\n" +
+	"\x04etag\x18\x03 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18\x14R\x04etag\x12@\n" +
+	"\aparcels\x18\x04 \x03(\v2\x19.eaeu.ecommerce.v1.ParcelB\v\xbaH\b\x92\x01\x05\b\x01\x10\xf4\x03R\aparcels\x12\"\n" +
+	"\x06reason\x18\x05 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\xf4\x03R\x06reason\"\\\n" +
+	"\x18AmendDeclarationResponse\x12@\n" +
+	"\vdeclaration\x18\x01 \x01(\v2\x1e.eaeu.ecommerce.v1.DeclarationR\vdeclaration\"\xa0\x01\n" +
+	"\x12DeclarationVersion\x12\x18\n" +
+	"\aversion\x18\x01 \x01(\x05R\aversion\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\x12\x16\n" +
+	"\x06author\x18\x03 \x01(\tR\x06author\x12@\n" +
+	"\vdeclaration\x18\x04 \x01(\v2\x1e.eaeu.ecommerce.v1.DeclarationR\vdeclaration\"[\n" +
+	"\x1eListDeclarationVersionsRequest\x129\n" +
+	"\x04name\x18\x01 \x01(\tB%\xbaH\"r 2\x1e^declarations/[a-z0-9-]{1,64}$R\x04name\"d\n" +
+	"\x1fListDeclarationVersionsResponse\x12A\n" +
+	"\bversions\x18\x01 \x03(\v2%.eaeu.ecommerce.v1.DeclarationVersionR\bversions\"\xbd\x01\n" +
+	"\x1aWithdrawDeclarationRequest\x12@\n" +
+	"\n" +
+	"request_id\x18\x01 \x01(\tB!\xbaH\x1e\xd8\x01\x01r\x192\x17^[A-Za-z0-9._:-]{8,64}$R\trequestId\x129\n" +
+	"\x04name\x18\x02 \x01(\tB%\xbaH\"r 2\x1e^declarations/[a-z0-9-]{1,64}$R\x04name\x12\"\n" +
+	"\x06reason\x18\x03 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\xf4\x03R\x06reason\"_\n" +
+	"\x1bWithdrawDeclarationResponse\x12@\n" +
+	"\vdeclaration\x18\x01 \x01(\v2\x1e.eaeu.ecommerce.v1.DeclarationR\vdeclaration\"\xec\x01\n" +
+	"\x13AnnulReleaseRequest\x12@\n" +
+	"\n" +
+	"request_id\x18\x01 \x01(\tB!\xbaH\x1e\xd8\x01\x01r\x192\x17^[A-Za-z0-9._:-]{8,64}$R\trequestId\x129\n" +
+	"\x04name\x18\x02 \x01(\tB%\xbaH\"r 2\x1e^declarations/[a-z0-9-]{1,64}$R\x04name\x124\n" +
+	"\aitem_id\x18\x03 \x01(\tB\x1b\xbaH\x18r\x162\x14^[A-Za-z0-9-]{1,20}$R\x06itemId\x12\"\n" +
+	"\x06reason\x18\x04 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\xf4\x03R\x06reason\"X\n" +
+	"\x14AnnulReleaseResponse\x12@\n" +
+	"\vdeclaration\x18\x01 \x01(\v2\x1e.eaeu.ecommerce.v1.DeclarationR\vdeclaration\"\x89\x02\n" +
+	"\x1aTerminateObligationRequest\x12@\n" +
+	"\n" +
+	"request_id\x18\x01 \x01(\tB!\xbaH\x1e\xd8\x01\x01r\x192\x17^[A-Za-z0-9._:-]{8,64}$R\trequestId\x129\n" +
+	"\x04name\x18\x02 \x01(\tB%\xbaH\"r 2\x1e^declarations/[a-z0-9-]{1,64}$R\x04name\x12N\n" +
+	"\x06reason\x18\x03 \x01(\x0e2$.eaeu.ecommerce.v1.TerminationReasonB\x10\xbaH\r\x82\x01\n" +
+	"\x18\x03\x18\x04\x18\a\x18\b\x18\n" +
+	"R\x06reason\x12\x1e\n" +
+	"\x04note\x18\x04 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\xf4\x03R\x04note\"_\n" +
+	"\x1bTerminateObligationResponse\x12@\n" +
+	"\vdeclaration\x18\x01 \x01(\v2\x1e.eaeu.ecommerce.v1.DeclarationR\vdeclaration2\xc3\x10\n" +
 	"\x12DeclarationService\x12\x97\x01\n" +
 	"\x0fFileDeclaration\x12).eaeu.ecommerce.v1.FileDeclarationRequest\x1a*.eaeu.ecommerce.v1.FileDeclarationResponse\"-\xca\xf3\x18\x04\n" +
 	"\x02\x04\x05\x82\xd3\xe4\x93\x02\x1f:\vdeclaration\"\x10/v1/declarations\x12\xaa\x01\n" +
@@ -1038,7 +1726,17 @@ const file_eaeu_ecommerce_v1_declaration_service_proto_rawDesc = "" +
 	"\rRecordPayment\x12'.eaeu.ecommerce.v1.RecordPaymentRequest\x1a(.eaeu.ecommerce.v1.RecordPaymentResponse\"9\xca\xf3\x18\x03\n" +
 	"\x01\x01\x82\xd3\xe4\x93\x02,:\x01*\"'/v1/{name=declarations/*}:recordPayment\x12\x9d\x01\n" +
 	"\rDecideRelease\x12'.eaeu.ecommerce.v1.DecideReleaseRequest\x1a(.eaeu.ecommerce.v1.DecideReleaseResponse\"9\xca\xf3\x18\x03\n" +
-	"\x01\x01\x82\xd3\xe4\x93\x02,:\x01*\"'/v1/{name=declarations/*}:decideReleaseBDZBgithub.com/eaeu/customs-exchange/gen/eaeu/ecommerce/v1;ecommercev1b\x06proto3"
+	"\x01\x01\x82\xd3\xe4\x93\x02,:\x01*\"'/v1/{name=declarations/*}:decideRelease\x12\xa0\x01\n" +
+	"\x10AmendDeclaration\x12*.eaeu.ecommerce.v1.AmendDeclarationRequest\x1a+.eaeu.ecommerce.v1.AmendDeclarationResponse\"3\xca\xf3\x18\x05\n" +
+	"\x03\x01\x04\x05\x82\xd3\xe4\x93\x02$:\x01*\"\x1f/v1/{name=declarations/*}:amend\x12\xb5\x01\n" +
+	"\x17ListDeclarationVersions\x121.eaeu.ecommerce.v1.ListDeclarationVersionsRequest\x1a2.eaeu.ecommerce.v1.ListDeclarationVersionsResponse\"3\xca\xf3\x18\x05\n" +
+	"\x03\x01\x04\x05\x82\xd3\xe4\x93\x02$\x12\"/v1/{name=declarations/*}/versions\x12\xab\x01\n" +
+	"\x13WithdrawDeclaration\x12-.eaeu.ecommerce.v1.WithdrawDeclarationRequest\x1a..eaeu.ecommerce.v1.WithdrawDeclarationResponse\"5\xca\xf3\x18\x04\n" +
+	"\x02\x04\x05\x82\xd3\xe4\x93\x02':\x01*\"\"/v1/{name=declarations/*}:withdraw\x12\x99\x01\n" +
+	"\fAnnulRelease\x12&.eaeu.ecommerce.v1.AnnulReleaseRequest\x1a'.eaeu.ecommerce.v1.AnnulReleaseResponse\"8\xca\xf3\x18\x03\n" +
+	"\x01\x01\x82\xd3\xe4\x93\x02+:\x01*\"&/v1/{name=declarations/*}:annulRelease\x12\xb5\x01\n" +
+	"\x13TerminateObligation\x12-.eaeu.ecommerce.v1.TerminateObligationRequest\x1a..eaeu.ecommerce.v1.TerminateObligationResponse\"?\xca\xf3\x18\x03\n" +
+	"\x01\x01\x82\xd3\xe4\x93\x022:\x01*\"-/v1/{name=declarations/*}:terminateObligationBDZBgithub.com/eaeu/customs-exchange/gen/eaeu/ecommerce/v1;ecommercev1b\x06proto3"
 
 var (
 	file_eaeu_ecommerce_v1_declaration_service_proto_rawDescOnce sync.Once
@@ -1052,66 +1750,96 @@ func file_eaeu_ecommerce_v1_declaration_service_proto_rawDescGZIP() []byte {
 	return file_eaeu_ecommerce_v1_declaration_service_proto_rawDescData
 }
 
-var file_eaeu_ecommerce_v1_declaration_service_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
+var file_eaeu_ecommerce_v1_declaration_service_proto_msgTypes = make([]protoimpl.MessageInfo, 28)
 var file_eaeu_ecommerce_v1_declaration_service_proto_goTypes = []any{
-	(*FileDeclarationRequest)(nil),      // 0: eaeu.ecommerce.v1.FileDeclarationRequest
-	(*FileDeclarationResponse)(nil),     // 1: eaeu.ecommerce.v1.FileDeclarationResponse
-	(*RegisterDeclarationRequest)(nil),  // 2: eaeu.ecommerce.v1.RegisterDeclarationRequest
-	(*RegisterDeclarationResponse)(nil), // 3: eaeu.ecommerce.v1.RegisterDeclarationResponse
-	(*GetDeclarationRequest)(nil),       // 4: eaeu.ecommerce.v1.GetDeclarationRequest
-	(*GetDeclarationResponse)(nil),      // 5: eaeu.ecommerce.v1.GetDeclarationResponse
-	(*LookupDeclarationRequest)(nil),    // 6: eaeu.ecommerce.v1.LookupDeclarationRequest
-	(*LookupDeclarationResponse)(nil),   // 7: eaeu.ecommerce.v1.LookupDeclarationResponse
-	(*ListDeclarationsRequest)(nil),     // 8: eaeu.ecommerce.v1.ListDeclarationsRequest
-	(*ListDeclarationsResponse)(nil),    // 9: eaeu.ecommerce.v1.ListDeclarationsResponse
-	(*QuoteDutyRequest)(nil),            // 10: eaeu.ecommerce.v1.QuoteDutyRequest
-	(*QuoteDutyResponse)(nil),           // 11: eaeu.ecommerce.v1.QuoteDutyResponse
-	(*RecordPaymentRequest)(nil),        // 12: eaeu.ecommerce.v1.RecordPaymentRequest
-	(*RecordPaymentResponse)(nil),       // 13: eaeu.ecommerce.v1.RecordPaymentResponse
-	(*ReleaseDecision)(nil),             // 14: eaeu.ecommerce.v1.ReleaseDecision
-	(*DecideReleaseRequest)(nil),        // 15: eaeu.ecommerce.v1.DecideReleaseRequest
-	(*DecideReleaseResponse)(nil),       // 16: eaeu.ecommerce.v1.DecideReleaseResponse
-	(*Declaration)(nil),                 // 17: eaeu.ecommerce.v1.Declaration
-	(DeclarationStatus)(0),              // 18: eaeu.ecommerce.v1.DeclarationStatus
-	(*Parcel)(nil),                      // 19: eaeu.ecommerce.v1.Parcel
-	(*DutyAssessment)(nil),              // 20: eaeu.ecommerce.v1.DutyAssessment
-	(*Payment)(nil),                     // 21: eaeu.ecommerce.v1.Payment
+	(*FileDeclarationRequest)(nil),          // 0: eaeu.ecommerce.v1.FileDeclarationRequest
+	(*FileDeclarationResponse)(nil),         // 1: eaeu.ecommerce.v1.FileDeclarationResponse
+	(*RegisterDeclarationRequest)(nil),      // 2: eaeu.ecommerce.v1.RegisterDeclarationRequest
+	(*RegisterDeclarationResponse)(nil),     // 3: eaeu.ecommerce.v1.RegisterDeclarationResponse
+	(*GetDeclarationRequest)(nil),           // 4: eaeu.ecommerce.v1.GetDeclarationRequest
+	(*GetDeclarationResponse)(nil),          // 5: eaeu.ecommerce.v1.GetDeclarationResponse
+	(*LookupDeclarationRequest)(nil),        // 6: eaeu.ecommerce.v1.LookupDeclarationRequest
+	(*LookupDeclarationResponse)(nil),       // 7: eaeu.ecommerce.v1.LookupDeclarationResponse
+	(*ListDeclarationsRequest)(nil),         // 8: eaeu.ecommerce.v1.ListDeclarationsRequest
+	(*ListDeclarationsResponse)(nil),        // 9: eaeu.ecommerce.v1.ListDeclarationsResponse
+	(*QuoteDutyRequest)(nil),                // 10: eaeu.ecommerce.v1.QuoteDutyRequest
+	(*QuoteDutyResponse)(nil),               // 11: eaeu.ecommerce.v1.QuoteDutyResponse
+	(*RecordPaymentRequest)(nil),            // 12: eaeu.ecommerce.v1.RecordPaymentRequest
+	(*RecordPaymentResponse)(nil),           // 13: eaeu.ecommerce.v1.RecordPaymentResponse
+	(*ReleaseDecision)(nil),                 // 14: eaeu.ecommerce.v1.ReleaseDecision
+	(*DecideReleaseRequest)(nil),            // 15: eaeu.ecommerce.v1.DecideReleaseRequest
+	(*DecideReleaseResponse)(nil),           // 16: eaeu.ecommerce.v1.DecideReleaseResponse
+	(*AmendDeclarationRequest)(nil),         // 17: eaeu.ecommerce.v1.AmendDeclarationRequest
+	(*AmendDeclarationResponse)(nil),        // 18: eaeu.ecommerce.v1.AmendDeclarationResponse
+	(*DeclarationVersion)(nil),              // 19: eaeu.ecommerce.v1.DeclarationVersion
+	(*ListDeclarationVersionsRequest)(nil),  // 20: eaeu.ecommerce.v1.ListDeclarationVersionsRequest
+	(*ListDeclarationVersionsResponse)(nil), // 21: eaeu.ecommerce.v1.ListDeclarationVersionsResponse
+	(*WithdrawDeclarationRequest)(nil),      // 22: eaeu.ecommerce.v1.WithdrawDeclarationRequest
+	(*WithdrawDeclarationResponse)(nil),     // 23: eaeu.ecommerce.v1.WithdrawDeclarationResponse
+	(*AnnulReleaseRequest)(nil),             // 24: eaeu.ecommerce.v1.AnnulReleaseRequest
+	(*AnnulReleaseResponse)(nil),            // 25: eaeu.ecommerce.v1.AnnulReleaseResponse
+	(*TerminateObligationRequest)(nil),      // 26: eaeu.ecommerce.v1.TerminateObligationRequest
+	(*TerminateObligationResponse)(nil),     // 27: eaeu.ecommerce.v1.TerminateObligationResponse
+	(*Declaration)(nil),                     // 28: eaeu.ecommerce.v1.Declaration
+	(DeclarationStatus)(0),                  // 29: eaeu.ecommerce.v1.DeclarationStatus
+	(*Parcel)(nil),                          // 30: eaeu.ecommerce.v1.Parcel
+	(*DutyAssessment)(nil),                  // 31: eaeu.ecommerce.v1.DutyAssessment
+	(*Payment)(nil),                         // 32: eaeu.ecommerce.v1.Payment
+	(TerminationReason)(0),                  // 33: eaeu.ecommerce.v1.TerminationReason
 }
 var file_eaeu_ecommerce_v1_declaration_service_proto_depIdxs = []int32{
-	17, // 0: eaeu.ecommerce.v1.FileDeclarationRequest.declaration:type_name -> eaeu.ecommerce.v1.Declaration
-	17, // 1: eaeu.ecommerce.v1.FileDeclarationResponse.declaration:type_name -> eaeu.ecommerce.v1.Declaration
-	17, // 2: eaeu.ecommerce.v1.RegisterDeclarationResponse.declaration:type_name -> eaeu.ecommerce.v1.Declaration
-	17, // 3: eaeu.ecommerce.v1.GetDeclarationResponse.declaration:type_name -> eaeu.ecommerce.v1.Declaration
-	17, // 4: eaeu.ecommerce.v1.LookupDeclarationResponse.declaration:type_name -> eaeu.ecommerce.v1.Declaration
-	18, // 5: eaeu.ecommerce.v1.ListDeclarationsRequest.status:type_name -> eaeu.ecommerce.v1.DeclarationStatus
-	17, // 6: eaeu.ecommerce.v1.ListDeclarationsResponse.declarations:type_name -> eaeu.ecommerce.v1.Declaration
-	19, // 7: eaeu.ecommerce.v1.QuoteDutyRequest.parcels:type_name -> eaeu.ecommerce.v1.Parcel
-	20, // 8: eaeu.ecommerce.v1.QuoteDutyResponse.duty:type_name -> eaeu.ecommerce.v1.DutyAssessment
-	21, // 9: eaeu.ecommerce.v1.RecordPaymentRequest.payment:type_name -> eaeu.ecommerce.v1.Payment
-	17, // 10: eaeu.ecommerce.v1.RecordPaymentResponse.declaration:type_name -> eaeu.ecommerce.v1.Declaration
+	28, // 0: eaeu.ecommerce.v1.FileDeclarationRequest.declaration:type_name -> eaeu.ecommerce.v1.Declaration
+	28, // 1: eaeu.ecommerce.v1.FileDeclarationResponse.declaration:type_name -> eaeu.ecommerce.v1.Declaration
+	28, // 2: eaeu.ecommerce.v1.RegisterDeclarationResponse.declaration:type_name -> eaeu.ecommerce.v1.Declaration
+	28, // 3: eaeu.ecommerce.v1.GetDeclarationResponse.declaration:type_name -> eaeu.ecommerce.v1.Declaration
+	28, // 4: eaeu.ecommerce.v1.LookupDeclarationResponse.declaration:type_name -> eaeu.ecommerce.v1.Declaration
+	29, // 5: eaeu.ecommerce.v1.ListDeclarationsRequest.status:type_name -> eaeu.ecommerce.v1.DeclarationStatus
+	28, // 6: eaeu.ecommerce.v1.ListDeclarationsResponse.declarations:type_name -> eaeu.ecommerce.v1.Declaration
+	30, // 7: eaeu.ecommerce.v1.QuoteDutyRequest.parcels:type_name -> eaeu.ecommerce.v1.Parcel
+	31, // 8: eaeu.ecommerce.v1.QuoteDutyResponse.duty:type_name -> eaeu.ecommerce.v1.DutyAssessment
+	32, // 9: eaeu.ecommerce.v1.RecordPaymentRequest.payment:type_name -> eaeu.ecommerce.v1.Payment
+	28, // 10: eaeu.ecommerce.v1.RecordPaymentResponse.declaration:type_name -> eaeu.ecommerce.v1.Declaration
 	14, // 11: eaeu.ecommerce.v1.DecideReleaseRequest.decisions:type_name -> eaeu.ecommerce.v1.ReleaseDecision
-	17, // 12: eaeu.ecommerce.v1.DecideReleaseResponse.declaration:type_name -> eaeu.ecommerce.v1.Declaration
-	0,  // 13: eaeu.ecommerce.v1.DeclarationService.FileDeclaration:input_type -> eaeu.ecommerce.v1.FileDeclarationRequest
-	2,  // 14: eaeu.ecommerce.v1.DeclarationService.RegisterDeclaration:input_type -> eaeu.ecommerce.v1.RegisterDeclarationRequest
-	4,  // 15: eaeu.ecommerce.v1.DeclarationService.GetDeclaration:input_type -> eaeu.ecommerce.v1.GetDeclarationRequest
-	6,  // 16: eaeu.ecommerce.v1.DeclarationService.LookupDeclaration:input_type -> eaeu.ecommerce.v1.LookupDeclarationRequest
-	8,  // 17: eaeu.ecommerce.v1.DeclarationService.ListDeclarations:input_type -> eaeu.ecommerce.v1.ListDeclarationsRequest
-	10, // 18: eaeu.ecommerce.v1.DeclarationService.QuoteDuty:input_type -> eaeu.ecommerce.v1.QuoteDutyRequest
-	12, // 19: eaeu.ecommerce.v1.DeclarationService.RecordPayment:input_type -> eaeu.ecommerce.v1.RecordPaymentRequest
-	15, // 20: eaeu.ecommerce.v1.DeclarationService.DecideRelease:input_type -> eaeu.ecommerce.v1.DecideReleaseRequest
-	1,  // 21: eaeu.ecommerce.v1.DeclarationService.FileDeclaration:output_type -> eaeu.ecommerce.v1.FileDeclarationResponse
-	3,  // 22: eaeu.ecommerce.v1.DeclarationService.RegisterDeclaration:output_type -> eaeu.ecommerce.v1.RegisterDeclarationResponse
-	5,  // 23: eaeu.ecommerce.v1.DeclarationService.GetDeclaration:output_type -> eaeu.ecommerce.v1.GetDeclarationResponse
-	7,  // 24: eaeu.ecommerce.v1.DeclarationService.LookupDeclaration:output_type -> eaeu.ecommerce.v1.LookupDeclarationResponse
-	9,  // 25: eaeu.ecommerce.v1.DeclarationService.ListDeclarations:output_type -> eaeu.ecommerce.v1.ListDeclarationsResponse
-	11, // 26: eaeu.ecommerce.v1.DeclarationService.QuoteDuty:output_type -> eaeu.ecommerce.v1.QuoteDutyResponse
-	13, // 27: eaeu.ecommerce.v1.DeclarationService.RecordPayment:output_type -> eaeu.ecommerce.v1.RecordPaymentResponse
-	16, // 28: eaeu.ecommerce.v1.DeclarationService.DecideRelease:output_type -> eaeu.ecommerce.v1.DecideReleaseResponse
-	21, // [21:29] is the sub-list for method output_type
-	13, // [13:21] is the sub-list for method input_type
-	13, // [13:13] is the sub-list for extension type_name
-	13, // [13:13] is the sub-list for extension extendee
-	0,  // [0:13] is the sub-list for field type_name
+	28, // 12: eaeu.ecommerce.v1.DecideReleaseResponse.declaration:type_name -> eaeu.ecommerce.v1.Declaration
+	30, // 13: eaeu.ecommerce.v1.AmendDeclarationRequest.parcels:type_name -> eaeu.ecommerce.v1.Parcel
+	28, // 14: eaeu.ecommerce.v1.AmendDeclarationResponse.declaration:type_name -> eaeu.ecommerce.v1.Declaration
+	28, // 15: eaeu.ecommerce.v1.DeclarationVersion.declaration:type_name -> eaeu.ecommerce.v1.Declaration
+	19, // 16: eaeu.ecommerce.v1.ListDeclarationVersionsResponse.versions:type_name -> eaeu.ecommerce.v1.DeclarationVersion
+	28, // 17: eaeu.ecommerce.v1.WithdrawDeclarationResponse.declaration:type_name -> eaeu.ecommerce.v1.Declaration
+	28, // 18: eaeu.ecommerce.v1.AnnulReleaseResponse.declaration:type_name -> eaeu.ecommerce.v1.Declaration
+	33, // 19: eaeu.ecommerce.v1.TerminateObligationRequest.reason:type_name -> eaeu.ecommerce.v1.TerminationReason
+	28, // 20: eaeu.ecommerce.v1.TerminateObligationResponse.declaration:type_name -> eaeu.ecommerce.v1.Declaration
+	0,  // 21: eaeu.ecommerce.v1.DeclarationService.FileDeclaration:input_type -> eaeu.ecommerce.v1.FileDeclarationRequest
+	2,  // 22: eaeu.ecommerce.v1.DeclarationService.RegisterDeclaration:input_type -> eaeu.ecommerce.v1.RegisterDeclarationRequest
+	4,  // 23: eaeu.ecommerce.v1.DeclarationService.GetDeclaration:input_type -> eaeu.ecommerce.v1.GetDeclarationRequest
+	6,  // 24: eaeu.ecommerce.v1.DeclarationService.LookupDeclaration:input_type -> eaeu.ecommerce.v1.LookupDeclarationRequest
+	8,  // 25: eaeu.ecommerce.v1.DeclarationService.ListDeclarations:input_type -> eaeu.ecommerce.v1.ListDeclarationsRequest
+	10, // 26: eaeu.ecommerce.v1.DeclarationService.QuoteDuty:input_type -> eaeu.ecommerce.v1.QuoteDutyRequest
+	12, // 27: eaeu.ecommerce.v1.DeclarationService.RecordPayment:input_type -> eaeu.ecommerce.v1.RecordPaymentRequest
+	15, // 28: eaeu.ecommerce.v1.DeclarationService.DecideRelease:input_type -> eaeu.ecommerce.v1.DecideReleaseRequest
+	17, // 29: eaeu.ecommerce.v1.DeclarationService.AmendDeclaration:input_type -> eaeu.ecommerce.v1.AmendDeclarationRequest
+	20, // 30: eaeu.ecommerce.v1.DeclarationService.ListDeclarationVersions:input_type -> eaeu.ecommerce.v1.ListDeclarationVersionsRequest
+	22, // 31: eaeu.ecommerce.v1.DeclarationService.WithdrawDeclaration:input_type -> eaeu.ecommerce.v1.WithdrawDeclarationRequest
+	24, // 32: eaeu.ecommerce.v1.DeclarationService.AnnulRelease:input_type -> eaeu.ecommerce.v1.AnnulReleaseRequest
+	26, // 33: eaeu.ecommerce.v1.DeclarationService.TerminateObligation:input_type -> eaeu.ecommerce.v1.TerminateObligationRequest
+	1,  // 34: eaeu.ecommerce.v1.DeclarationService.FileDeclaration:output_type -> eaeu.ecommerce.v1.FileDeclarationResponse
+	3,  // 35: eaeu.ecommerce.v1.DeclarationService.RegisterDeclaration:output_type -> eaeu.ecommerce.v1.RegisterDeclarationResponse
+	5,  // 36: eaeu.ecommerce.v1.DeclarationService.GetDeclaration:output_type -> eaeu.ecommerce.v1.GetDeclarationResponse
+	7,  // 37: eaeu.ecommerce.v1.DeclarationService.LookupDeclaration:output_type -> eaeu.ecommerce.v1.LookupDeclarationResponse
+	9,  // 38: eaeu.ecommerce.v1.DeclarationService.ListDeclarations:output_type -> eaeu.ecommerce.v1.ListDeclarationsResponse
+	11, // 39: eaeu.ecommerce.v1.DeclarationService.QuoteDuty:output_type -> eaeu.ecommerce.v1.QuoteDutyResponse
+	13, // 40: eaeu.ecommerce.v1.DeclarationService.RecordPayment:output_type -> eaeu.ecommerce.v1.RecordPaymentResponse
+	16, // 41: eaeu.ecommerce.v1.DeclarationService.DecideRelease:output_type -> eaeu.ecommerce.v1.DecideReleaseResponse
+	18, // 42: eaeu.ecommerce.v1.DeclarationService.AmendDeclaration:output_type -> eaeu.ecommerce.v1.AmendDeclarationResponse
+	21, // 43: eaeu.ecommerce.v1.DeclarationService.ListDeclarationVersions:output_type -> eaeu.ecommerce.v1.ListDeclarationVersionsResponse
+	23, // 44: eaeu.ecommerce.v1.DeclarationService.WithdrawDeclaration:output_type -> eaeu.ecommerce.v1.WithdrawDeclarationResponse
+	25, // 45: eaeu.ecommerce.v1.DeclarationService.AnnulRelease:output_type -> eaeu.ecommerce.v1.AnnulReleaseResponse
+	27, // 46: eaeu.ecommerce.v1.DeclarationService.TerminateObligation:output_type -> eaeu.ecommerce.v1.TerminateObligationResponse
+	34, // [34:47] is the sub-list for method output_type
+	21, // [21:34] is the sub-list for method input_type
+	21, // [21:21] is the sub-list for extension type_name
+	21, // [21:21] is the sub-list for extension extendee
+	0,  // [0:21] is the sub-list for field type_name
 }
 
 func init() { file_eaeu_ecommerce_v1_declaration_service_proto_init() }
@@ -1126,7 +1854,7 @@ func file_eaeu_ecommerce_v1_declaration_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_eaeu_ecommerce_v1_declaration_service_proto_rawDesc), len(file_eaeu_ecommerce_v1_declaration_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   17,
+			NumMessages:   28,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

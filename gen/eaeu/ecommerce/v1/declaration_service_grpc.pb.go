@@ -19,14 +19,19 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	DeclarationService_FileDeclaration_FullMethodName     = "/eaeu.ecommerce.v1.DeclarationService/FileDeclaration"
-	DeclarationService_RegisterDeclaration_FullMethodName = "/eaeu.ecommerce.v1.DeclarationService/RegisterDeclaration"
-	DeclarationService_GetDeclaration_FullMethodName      = "/eaeu.ecommerce.v1.DeclarationService/GetDeclaration"
-	DeclarationService_LookupDeclaration_FullMethodName   = "/eaeu.ecommerce.v1.DeclarationService/LookupDeclaration"
-	DeclarationService_ListDeclarations_FullMethodName    = "/eaeu.ecommerce.v1.DeclarationService/ListDeclarations"
-	DeclarationService_QuoteDuty_FullMethodName           = "/eaeu.ecommerce.v1.DeclarationService/QuoteDuty"
-	DeclarationService_RecordPayment_FullMethodName       = "/eaeu.ecommerce.v1.DeclarationService/RecordPayment"
-	DeclarationService_DecideRelease_FullMethodName       = "/eaeu.ecommerce.v1.DeclarationService/DecideRelease"
+	DeclarationService_FileDeclaration_FullMethodName         = "/eaeu.ecommerce.v1.DeclarationService/FileDeclaration"
+	DeclarationService_RegisterDeclaration_FullMethodName     = "/eaeu.ecommerce.v1.DeclarationService/RegisterDeclaration"
+	DeclarationService_GetDeclaration_FullMethodName          = "/eaeu.ecommerce.v1.DeclarationService/GetDeclaration"
+	DeclarationService_LookupDeclaration_FullMethodName       = "/eaeu.ecommerce.v1.DeclarationService/LookupDeclaration"
+	DeclarationService_ListDeclarations_FullMethodName        = "/eaeu.ecommerce.v1.DeclarationService/ListDeclarations"
+	DeclarationService_QuoteDuty_FullMethodName               = "/eaeu.ecommerce.v1.DeclarationService/QuoteDuty"
+	DeclarationService_RecordPayment_FullMethodName           = "/eaeu.ecommerce.v1.DeclarationService/RecordPayment"
+	DeclarationService_DecideRelease_FullMethodName           = "/eaeu.ecommerce.v1.DeclarationService/DecideRelease"
+	DeclarationService_AmendDeclaration_FullMethodName        = "/eaeu.ecommerce.v1.DeclarationService/AmendDeclaration"
+	DeclarationService_ListDeclarationVersions_FullMethodName = "/eaeu.ecommerce.v1.DeclarationService/ListDeclarationVersions"
+	DeclarationService_WithdrawDeclaration_FullMethodName     = "/eaeu.ecommerce.v1.DeclarationService/WithdrawDeclaration"
+	DeclarationService_AnnulRelease_FullMethodName            = "/eaeu.ecommerce.v1.DeclarationService/AnnulRelease"
+	DeclarationService_TerminateObligation_FullMethodName     = "/eaeu.ecommerce.v1.DeclarationService/TerminateObligation"
 )
 
 // DeclarationServiceClient is the client API for DeclarationService service.
@@ -62,6 +67,21 @@ type DeclarationServiceClient interface {
 	// restrictions are observed; the items of one parcel are released
 	// together or not at all.
 	DecideRelease(ctx context.Context, in *DecideReleaseRequest, opts ...grpc.CallOption) (*DecideReleaseResponse, error)
+	// Amends a declaration (art. 112): a new version is kept beside the
+	// earlier ones and the duty is recomputed with the registration date's
+	// rates. The declarant amends until release; customs also after release
+	// (a value it corrects under art. 309.10).
+	AmendDeclaration(ctx context.Context, in *AmendDeclarationRequest, opts ...grpc.CallOption) (*AmendDeclarationResponse, error)
+	// Lists every version of a declaration, oldest first.
+	ListDeclarationVersions(ctx context.Context, in *ListDeclarationVersionsRequest, opts ...grpc.CallOption) (*ListDeclarationVersionsResponse, error)
+	// Withdraws a declaration before any release (art. 113); the obligation
+	// ends and what was paid becomes refundable.
+	WithdrawDeclaration(ctx context.Context, in *WithdrawDeclarationRequest, opts ...grpc.CallOption) (*WithdrawDeclarationResponse, error)
+	// Records the annulment of an item's release.
+	AnnulRelease(ctx context.Context, in *AnnulReleaseRequest, opts ...grpc.CallOption) (*AnnulReleaseResponse, error)
+	// Ends the obligation for a reason of art. 309.9 that customs establishes
+	// (destroyed or lost, confiscated, detained, seized, uncollectable).
+	TerminateObligation(ctx context.Context, in *TerminateObligationRequest, opts ...grpc.CallOption) (*TerminateObligationResponse, error)
 }
 
 type declarationServiceClient struct {
@@ -152,6 +172,56 @@ func (c *declarationServiceClient) DecideRelease(ctx context.Context, in *Decide
 	return out, nil
 }
 
+func (c *declarationServiceClient) AmendDeclaration(ctx context.Context, in *AmendDeclarationRequest, opts ...grpc.CallOption) (*AmendDeclarationResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(AmendDeclarationResponse)
+	err := c.cc.Invoke(ctx, DeclarationService_AmendDeclaration_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *declarationServiceClient) ListDeclarationVersions(ctx context.Context, in *ListDeclarationVersionsRequest, opts ...grpc.CallOption) (*ListDeclarationVersionsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListDeclarationVersionsResponse)
+	err := c.cc.Invoke(ctx, DeclarationService_ListDeclarationVersions_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *declarationServiceClient) WithdrawDeclaration(ctx context.Context, in *WithdrawDeclarationRequest, opts ...grpc.CallOption) (*WithdrawDeclarationResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(WithdrawDeclarationResponse)
+	err := c.cc.Invoke(ctx, DeclarationService_WithdrawDeclaration_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *declarationServiceClient) AnnulRelease(ctx context.Context, in *AnnulReleaseRequest, opts ...grpc.CallOption) (*AnnulReleaseResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(AnnulReleaseResponse)
+	err := c.cc.Invoke(ctx, DeclarationService_AnnulRelease_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *declarationServiceClient) TerminateObligation(ctx context.Context, in *TerminateObligationRequest, opts ...grpc.CallOption) (*TerminateObligationResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(TerminateObligationResponse)
+	err := c.cc.Invoke(ctx, DeclarationService_TerminateObligation_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // DeclarationServiceServer is the server API for DeclarationService service.
 // All implementations must embed UnimplementedDeclarationServiceServer
 // for forward compatibility.
@@ -185,6 +255,21 @@ type DeclarationServiceServer interface {
 	// restrictions are observed; the items of one parcel are released
 	// together or not at all.
 	DecideRelease(context.Context, *DecideReleaseRequest) (*DecideReleaseResponse, error)
+	// Amends a declaration (art. 112): a new version is kept beside the
+	// earlier ones and the duty is recomputed with the registration date's
+	// rates. The declarant amends until release; customs also after release
+	// (a value it corrects under art. 309.10).
+	AmendDeclaration(context.Context, *AmendDeclarationRequest) (*AmendDeclarationResponse, error)
+	// Lists every version of a declaration, oldest first.
+	ListDeclarationVersions(context.Context, *ListDeclarationVersionsRequest) (*ListDeclarationVersionsResponse, error)
+	// Withdraws a declaration before any release (art. 113); the obligation
+	// ends and what was paid becomes refundable.
+	WithdrawDeclaration(context.Context, *WithdrawDeclarationRequest) (*WithdrawDeclarationResponse, error)
+	// Records the annulment of an item's release.
+	AnnulRelease(context.Context, *AnnulReleaseRequest) (*AnnulReleaseResponse, error)
+	// Ends the obligation for a reason of art. 309.9 that customs establishes
+	// (destroyed or lost, confiscated, detained, seized, uncollectable).
+	TerminateObligation(context.Context, *TerminateObligationRequest) (*TerminateObligationResponse, error)
 	mustEmbedUnimplementedDeclarationServiceServer()
 }
 
@@ -218,6 +303,21 @@ func (UnimplementedDeclarationServiceServer) RecordPayment(context.Context, *Rec
 }
 func (UnimplementedDeclarationServiceServer) DecideRelease(context.Context, *DecideReleaseRequest) (*DecideReleaseResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method DecideRelease not implemented")
+}
+func (UnimplementedDeclarationServiceServer) AmendDeclaration(context.Context, *AmendDeclarationRequest) (*AmendDeclarationResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method AmendDeclaration not implemented")
+}
+func (UnimplementedDeclarationServiceServer) ListDeclarationVersions(context.Context, *ListDeclarationVersionsRequest) (*ListDeclarationVersionsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListDeclarationVersions not implemented")
+}
+func (UnimplementedDeclarationServiceServer) WithdrawDeclaration(context.Context, *WithdrawDeclarationRequest) (*WithdrawDeclarationResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method WithdrawDeclaration not implemented")
+}
+func (UnimplementedDeclarationServiceServer) AnnulRelease(context.Context, *AnnulReleaseRequest) (*AnnulReleaseResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method AnnulRelease not implemented")
+}
+func (UnimplementedDeclarationServiceServer) TerminateObligation(context.Context, *TerminateObligationRequest) (*TerminateObligationResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method TerminateObligation not implemented")
 }
 func (UnimplementedDeclarationServiceServer) mustEmbedUnimplementedDeclarationServiceServer() {}
 func (UnimplementedDeclarationServiceServer) testEmbeddedByValue()                            {}
@@ -384,6 +484,96 @@ func _DeclarationService_DecideRelease_Handler(srv interface{}, ctx context.Cont
 	return interceptor(ctx, in, info, handler)
 }
 
+func _DeclarationService_AmendDeclaration_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AmendDeclarationRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DeclarationServiceServer).AmendDeclaration(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DeclarationService_AmendDeclaration_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DeclarationServiceServer).AmendDeclaration(ctx, req.(*AmendDeclarationRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _DeclarationService_ListDeclarationVersions_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListDeclarationVersionsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DeclarationServiceServer).ListDeclarationVersions(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DeclarationService_ListDeclarationVersions_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DeclarationServiceServer).ListDeclarationVersions(ctx, req.(*ListDeclarationVersionsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _DeclarationService_WithdrawDeclaration_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(WithdrawDeclarationRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DeclarationServiceServer).WithdrawDeclaration(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DeclarationService_WithdrawDeclaration_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DeclarationServiceServer).WithdrawDeclaration(ctx, req.(*WithdrawDeclarationRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _DeclarationService_AnnulRelease_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AnnulReleaseRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DeclarationServiceServer).AnnulRelease(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DeclarationService_AnnulRelease_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DeclarationServiceServer).AnnulRelease(ctx, req.(*AnnulReleaseRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _DeclarationService_TerminateObligation_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(TerminateObligationRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DeclarationServiceServer).TerminateObligation(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DeclarationService_TerminateObligation_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DeclarationServiceServer).TerminateObligation(ctx, req.(*TerminateObligationRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // DeclarationService_ServiceDesc is the grpc.ServiceDesc for DeclarationService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -422,6 +612,26 @@ var DeclarationService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "DecideRelease",
 			Handler:    _DeclarationService_DecideRelease_Handler,
+		},
+		{
+			MethodName: "AmendDeclaration",
+			Handler:    _DeclarationService_AmendDeclaration_Handler,
+		},
+		{
+			MethodName: "ListDeclarationVersions",
+			Handler:    _DeclarationService_ListDeclarationVersions_Handler,
+		},
+		{
+			MethodName: "WithdrawDeclaration",
+			Handler:    _DeclarationService_WithdrawDeclaration_Handler,
+		},
+		{
+			MethodName: "AnnulRelease",
+			Handler:    _DeclarationService_AnnulRelease_Handler,
+		},
+		{
+			MethodName: "TerminateObligation",
+			Handler:    _DeclarationService_TerminateObligation_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
