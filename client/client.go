@@ -27,6 +27,7 @@ import (
 	auditv1 "github.com/eaeu/customs-exchange/gen/eaeu/audit/v1"
 	authv1 "github.com/eaeu/customs-exchange/gen/eaeu/auth/v1"
 	ecommercev1 "github.com/eaeu/customs-exchange/gen/eaeu/ecommerce/v1"
+	operatorsv1 "github.com/eaeu/customs-exchange/gen/eaeu/operators/v1"
 	referencev1 "github.com/eaeu/customs-exchange/gen/eaeu/reference/v1"
 )
 
@@ -41,6 +42,7 @@ type Client struct {
 	ExchangeRates referencev1.ExchangeRateServiceClient
 	DutySchedules referencev1.DutyScheduleServiceClient
 	Declarations  ecommercev1.DeclarationServiceClient
+	Register      operatorsv1.RegisterServiceClient
 }
 
 type options struct {
@@ -127,6 +129,7 @@ func New(conn *grpc.ClientConn) *Client {
 		ExchangeRates: referencev1.NewExchangeRateServiceClient(conn),
 		DutySchedules: referencev1.NewDutyScheduleServiceClient(conn),
 		Declarations:  ecommercev1.NewDeclarationServiceClient(conn),
+		Register:      operatorsv1.NewRegisterServiceClient(conn),
 	}
 }
 

@@ -24,7 +24,7 @@ func item(id, hs, amount, cur string) *ecommercev1.Item {
 func operatorDeclaration() *ecommercev1.Declaration {
 	return &ecommercev1.Declaration{
 		CustomsBodyCode: "55201000",
-		Declarant:       &ecommercev1.Declarant{Kind: ecommercev1.DeclarantKind_DECLARANT_KIND_OPERATOR, OperatorRegisterNumber: "KZ-OP-0001"},
+		Declarant:       &ecommercev1.Declarant{Kind: ecommercev1.DeclarantKind_DECLARANT_KIND_OPERATOR, OperatorRegisterNumber: devOperatorNumber},
 		Recipient: &ecommercev1.Recipient{IndividualNumber: "900501300123", FullName: "Aigerim Example", BirthDate: "1990-05-01",
 			CountryCode: "KZ", Address: "Almaty, Abay ave 1"},
 		Parcels: []*ecommercev1.Parcel{
@@ -55,6 +55,7 @@ func TestDeclarationLife(t *testing.T) {
 		t.Run(b.name, func(t *testing.T) {
 			n := startNode(t, t.TempDir(), b.dsn(t), "--prohibited-hs", "9303", "--permit-hs", "3004")
 			seedDeclarationReference(t, n)
+			registerDevOperator(t, n)
 			testDeclarationLife(t, n)
 			testDeclarationBadInput(t, n)
 			testDeclarationThroughGateway(t, n)
@@ -205,7 +206,7 @@ func testDeclarationBadInput(t *testing.T, n *node) {
 		{"unknown currency", func(d *ecommercev1.Declaration) { d.Parcels[0].Items[0].Price.CurrencyCode = "ZZZ" }, "declaration.parcels[0].items[0].price.currency_code"},
 		{"currency with no rate", func(d *ecommercev1.Declaration) { d.Parcels[0].Items[0].Price.CurrencyCode = "CNY" }, "declaration.parcels[0].items[0].price.currency_code"},
 		{"duplicate parcel numbers", func(d *ecommercev1.Declaration) { d.Parcels[1].ParcelNumber = d.Parcels[0].ParcelNumber }, "declaration.parcels[1].parcel_number"},
-		{"another operator's number", func(d *ecommercev1.Declaration) { d.Declarant.OperatorRegisterNumber = "KZ-OP-0002" }, "declaration.declarant.operator_register_number"},
+		{"another operator's number", func(d *ecommercev1.Declaration) { d.Declarant.OperatorRegisterNumber = "KZ-EO-0000002" }, "declaration.declarant.operator_register_number"},
 		{"customs body not in the directory", func(d *ecommercev1.Declaration) { d.CustomsBodyCode = "55299999" }, "declaration.customs_body_code"},
 	}
 	before, err := n.sdk(pki.RoleCustoms).Declarations.ListDeclarations(ctx, &ecommercev1.ListDeclarationsRequest{PageSize: 500})

@@ -169,7 +169,7 @@ func (a *App) build() error {
 				guard.Stream(),
 			),
 		)
-		registerServices(s, deps, decl)
+		registerServices(s, deps, decl, a.cfg.Operators)
 		hs := health.NewServer()
 		hs.SetServingStatus("", healthpb.HealthCheckResponse_NOT_SERVING)
 		healthpb.RegisterHealthServer(s, hs)

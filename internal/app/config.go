@@ -13,7 +13,10 @@ import (
 
 	"github.com/cockroachdb/apd/v3"
 
+	typev1 "github.com/eaeu/customs-exchange/gen/eaeu/type/v1"
+	"github.com/eaeu/customs-exchange/internal/api/operators"
 	"github.com/eaeu/customs-exchange/internal/authn"
+	"github.com/eaeu/customs-exchange/internal/rules/currency"
 )
 
 // Config is every setting of the service. Each flag can also be set by the
@@ -37,6 +40,7 @@ type Config struct {
 	ProhibitedHS     []string
 	PermitHS         []string
 	PenaltyDailyRate string
+	Operators        operators.Requirements
 }
 
 // env returns the environment value of key or def.
@@ -72,6 +76,24 @@ func (c *Config) Register(fs *flag.FlagSet) {
 		return nil
 	})
 	fs.StringVar(&c.PenaltyDailyRate, "penalty-daily-rate", env("EAEU_PENALTY_DAILY_RATE", "0.0001"), "share of an unpaid e-commerce duty accrued as penalty per day after the notice of unpaid amounts [EAEU_PENALTY_DAILY_RATE]")
+	c.Operators.QualifiedEmployees = true
+	c.Operators.SecurityMinimum = &typev1.Money{CurrencyCode: "EUR", Amount: "1000000"}
+	fs.Func("operator-security-minimum", "minimum security of an e-commerce operator, \"AMOUNT CUR\": the Commission's amount or a higher national one (default \"1000000 EUR\") [EAEU_OPERATOR_SECURITY_MINIMUM]", func(v string) error {
+		m, err := parseMoney(v)
+		c.Operators.SecurityMinimum = m
+		return err
+	})
+	fs.Func("operator-security-minimum-for-sale", "minimum security when the scope includes goods for sale to individuals, \"AMOUNT CUR\" (default: the same) [EAEU_OPERATOR_SECURITY_MINIMUM_FOR_SALE]", func(v string) error {
+		m, err := parseMoney(v)
+		c.Operators.SecurityMinimumForSale = m
+		return err
+	})
+	fs.BoolVar(&c.Operators.QualifiedEmployees, "operator-qualified-employees", env("EAEU_OPERATOR_QUALIFIED_EMPLOYEES", "true") == "true", "the member state requires at least 2 qualified employees (art. 429.2(3)) [EAEU_OPERATOR_QUALIFIED_EMPLOYEES]")
+	fs.Func("operator-extra-conditions", "the member state's extra conditions, \"code=description;...\" (art. 429.2(2)) [EAEU_OPERATOR_EXTRA_CONDITIONS]", func(v string) error {
+		var err error
+		c.Operators.ExtraConditions, err = parseConditions(v)
+		return err
+	})
 	fs.StringVar(&c.LogFormat, "log-format", env("EAEU_LOG_FORMAT", "json"), "json or text [EAEU_LOG_FORMAT]")
 }
 
@@ -94,6 +116,23 @@ func (c *Config) Finish() error {
 		if len(p) < 2 || len(p) > 10 || strings.Trim(p, "0123456789") != "" {
 			return fmt.Errorf("HS prefix %q: want 2 to 10 digits", p)
 		}
+	}
+	for env, dst := range map[string]**typev1.Money{"EAEU_OPERATOR_SECURITY_MINIMUM": &c.Operators.SecurityMinimum,
+		"EAEU_OPERATOR_SECURITY_MINIMUM_FOR_SALE": &c.Operators.SecurityMinimumForSale} {
+		if v := os.Getenv(env); v != "" {
+			m, err := parseMoney(v)
+			if err != nil {
+				return fmt.Errorf("%s: %w", env, err)
+			}
+			*dst = m
+		}
+	}
+	if v := os.Getenv("EAEU_OPERATOR_EXTRA_CONDITIONS"); v != "" && c.Operators.ExtraConditions == nil {
+		conds, err := parseConditions(v)
+		if err != nil {
+			return fmt.Errorf("EAEU_OPERATOR_EXTRA_CONDITIONS: %w", err)
+		}
+		c.Operators.ExtraConditions = conds
 	}
 	if c.PenaltyDailyRate == "" {
 		c.PenaltyDailyRate = "0"
@@ -133,4 +172,33 @@ func splitList(v string) []string {
 		}
 	}
 	return out
+}
+
+// parseMoney reads "AMOUNT CUR", e.g. "1000000 EUR".
+func parseMoney(v string) (*typev1.Money, error) {
+	f := strings.Fields(v)
+	if len(f) != 2 || !currency.Known(f[1]) {
+		return nil, fmt.Errorf("%q: want \"AMOUNT CUR\", e.g. \"1000000 EUR\"", v)
+	}
+	if d, _, err := apd.NewFromString(f[0]); err != nil || d.Sign() < 0 {
+		return nil, fmt.Errorf("%q: the amount is not a non-negative decimal", v)
+	}
+	return &typev1.Money{Amount: f[0], CurrencyCode: f[1]}, nil
+}
+
+// parseConditions reads "code=description;code=description".
+func parseConditions(v string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, part := range strings.Split(v, ";") {
+		if strings.TrimSpace(part) == "" {
+			continue
+		}
+		code, desc, ok := strings.Cut(part, "=")
+		code = strings.TrimSpace(code)
+		if !ok || code == "" || strings.Trim(code, "abcdefghijklmnopqrstuvwxyz0123456789-") != "" {
+			return nil, fmt.Errorf("%q: want code=description with a lower-case code", part)
+		}
+		out[code] = strings.TrimSpace(desc)
+	}
+	return out, nil
 }

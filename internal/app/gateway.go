@@ -12,6 +12,7 @@ import (
 	auditv1 "github.com/eaeu/customs-exchange/gen/eaeu/audit/v1"
 	authv1 "github.com/eaeu/customs-exchange/gen/eaeu/auth/v1"
 	ecommercev1 "github.com/eaeu/customs-exchange/gen/eaeu/ecommerce/v1"
+	operatorsv1 "github.com/eaeu/customs-exchange/gen/eaeu/operators/v1"
 	referencev1 "github.com/eaeu/customs-exchange/gen/eaeu/reference/v1"
 	"github.com/eaeu/customs-exchange/gen/openapiv2"
 	"github.com/eaeu/customs-exchange/internal/api/middleware"
@@ -27,6 +28,7 @@ var gatewayRoutes = []func(context.Context, *runtime.ServeMux, *grpc.ClientConn)
 	referencev1.RegisterExchangeRateServiceHandler,
 	referencev1.RegisterDutyScheduleServiceHandler,
 	ecommercev1.RegisterDeclarationServiceHandler,
+	operatorsv1.RegisterRegisterServiceHandler,
 }
 
 // newGateway builds the HTTP/JSON handler. It authenticates the HTTPS

@@ -11,6 +11,7 @@ import (
 	referencev1 "github.com/eaeu/customs-exchange/gen/eaeu/reference/v1"
 	"github.com/eaeu/customs-exchange/internal/caller"
 	"github.com/eaeu/customs-exchange/internal/errs"
+	"github.com/eaeu/customs-exchange/internal/register"
 	"github.com/eaeu/customs-exchange/internal/rules/currency"
 	"github.com/eaeu/customs-exchange/internal/rules/dates"
 	rules "github.com/eaeu/customs-exchange/internal/rules/ecommerce"
@@ -64,8 +65,18 @@ func (s *Server) checkFiling(ctx context.Context, tx store.Tx, c caller.Caller, 
 	case ecommercev1.DeclarantKind_DECLARANT_KIND_OPERATOR:
 		if c.Role != authv1.Role_ROLE_OPERATOR {
 			v.add("declaration.declarant.kind", "only an e-commerce operator may declare as one")
-		} else if d.GetDeclarant().GetOperatorRegisterNumber() != c.Subject.ID {
-			v.add("declaration.declarant.operator_register_number", "must be the caller's own register number %q", c.Subject.ID)
+			break
+		}
+		// art. 429.1: only an operator on the register declares.
+		number, active, err := register.ActiveRegisterNumber(ctx, tx, c.Subject.ID)
+		if err != nil {
+			return err
+		}
+		switch {
+		case !active:
+			v.add("declaration.declarant.operator_register_number", "the caller is not on the register of e-commerce operators (or was excluded)")
+		case d.GetDeclarant().GetOperatorRegisterNumber() != number:
+			v.add("declaration.declarant.operator_register_number", "must be the caller's own register number %q", number)
 		}
 	case ecommercev1.DeclarantKind_DECLARANT_KIND_INDIVIDUAL:
 		if c.Role != authv1.Role_ROLE_INDIVIDUAL {

@@ -1,8 +1,10 @@
 package ecommerce
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"slices"
 	"strings"
 
 	"github.com/google/uuid"
@@ -16,6 +18,7 @@ import (
 	"github.com/eaeu/customs-exchange/internal/api/paging"
 	"github.com/eaeu/customs-exchange/internal/caller"
 	"github.com/eaeu/customs-exchange/internal/errs"
+	"github.com/eaeu/customs-exchange/internal/register"
 	"github.com/eaeu/customs-exchange/internal/rules/dates"
 	rules "github.com/eaeu/customs-exchange/internal/rules/ecommerce"
 	"github.com/eaeu/customs-exchange/internal/store"
@@ -130,11 +133,14 @@ func (s *Server) LookupDeclaration(ctx context.Context, req *ecommercev1.LookupD
 	var out *ecommercev1.Declaration
 	err := s.Store.View(ctx, func(tx store.Tx) error {
 		row, err := tx.GetDeclarationByNumber(ctx, req.GetNumber())
-		if errors.Is(err, store.ErrNotFound) || (err == nil && !visible(c, row)) {
+		if errors.Is(err, store.ErrNotFound) {
 			return errs.NotFound("declaration " + req.GetNumber())
 		}
 		if err != nil {
 			return err
+		}
+		if ok, err := visible(ctx, tx, c, row); err != nil || !ok {
+			return cmp.Or(err, error(errs.NotFound("declaration "+req.GetNumber())))
 		}
 		out, err = decode(row)
 		return err
@@ -158,10 +164,23 @@ func (s *Server) ListDeclarations(ctx context.Context, req *ecommercev1.ListDecl
 	}
 	switch c.Role {
 	case authv1.Role_ROLE_OPERATOR:
-		if q.Operator != "" && q.Operator != c.Subject.ID {
-			return nil, errs.Field("operator_register_number", "an operator lists only its own declarations")
+		// Its own register numbers only: the one asked for, else its latest.
+		var numbers []string
+		if err := s.Store.View(ctx, func(tx store.Tx) error {
+			var err error
+			numbers, err = register.RegisterNumbers(ctx, tx, c.Subject.ID)
+			return err
+		}); err != nil {
+			return nil, err
 		}
-		q.Operator = c.Subject.ID
+		switch {
+		case q.Operator != "" && !slices.Contains(numbers, q.Operator):
+			return nil, errs.Field("operator_register_number", "an operator lists only declarations filed under its own register numbers")
+		case q.Operator == "" && len(numbers) == 0:
+			return &ecommercev1.ListDeclarationsResponse{}, nil
+		case q.Operator == "":
+			q.Operator = numbers[len(numbers)-1]
+		}
 	case authv1.Role_ROLE_INDIVIDUAL:
 		q.RecipientKey = recipientKey(c.Subject.ID)
 	}

@@ -1,10 +1,12 @@
 package ecommerce
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -18,6 +20,7 @@ import (
 	"github.com/eaeu/customs-exchange/internal/api/reference"
 	"github.com/eaeu/customs-exchange/internal/caller"
 	"github.com/eaeu/customs-exchange/internal/errs"
+	"github.com/eaeu/customs-exchange/internal/register"
 	"github.com/eaeu/customs-exchange/internal/rules/dates"
 	rules "github.com/eaeu/customs-exchange/internal/rules/ecommerce"
 	"github.com/eaeu/customs-exchange/internal/store"
@@ -75,17 +78,22 @@ func recipientID(r *ecommercev1.Recipient) string {
 }
 
 // visible reports whether the caller may see the declaration: customs all
-// of this node's, an operator those it filed, an individual its own.
-func visible(c caller.Caller, d store.Declaration) bool {
+// of this node's, an operator those filed under any register number its
+// legal entity (its certificate id) has held, an individual its own.
+func visible(ctx context.Context, tx store.Tx, c caller.Caller, d store.Declaration) (bool, error) {
 	switch c.Role {
 	case authv1.Role_ROLE_CUSTOMS:
-		return true
+		return true, nil
 	case authv1.Role_ROLE_OPERATOR:
-		return d.Operator != "" && d.Operator == c.Subject.ID
+		if d.Operator == "" {
+			return false, nil
+		}
+		numbers, err := register.RegisterNumbers(ctx, tx, c.Subject.ID)
+		return slices.Contains(numbers, d.Operator), err
 	case authv1.Role_ROLE_INDIVIDUAL:
-		return d.RecipientKey == recipientKey(c.Subject.ID)
+		return d.RecipientKey == recipientKey(c.Subject.ID), nil
 	}
-	return false
+	return false, nil
 }
 
 var jsonOut = protojson.MarshalOptions{UseProtoNames: true}
@@ -97,11 +105,14 @@ func encode(d *ecommercev1.Declaration) ([]byte, error) { return jsonOut.Marshal
 func load(ctx context.Context, tx store.Tx, c caller.Caller, name string) (store.Declaration, *ecommercev1.Declaration, error) {
 	id := strings.TrimPrefix(name, "declarations/")
 	row, err := tx.GetDeclaration(ctx, id)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && !visible(c, row)) {
+	if errors.Is(err, store.ErrNotFound) {
 		return row, nil, errs.NotFound(name)
 	}
 	if err != nil {
 		return row, nil, err
+	}
+	if ok, err := visible(ctx, tx, c, row); err != nil || !ok {
+		return row, nil, cmp.Or(err, error(errs.NotFound(name)))
 	}
 	d, err := decode(row)
 	return row, d, err

@@ -91,15 +91,8 @@ func EnsureCalendars(ctx context.Context, st store.Store, now func() time.Time) 
 func (s *Calendars) load(ctx context.Context, name string) (*calendar.Calendar, error) {
 	var c *calendar.Calendar
 	err := s.Store.View(ctx, func(tx store.Tx) error {
-		d, err := getDoc(ctx, tx, kindCalendar, name)
-		if err != nil {
-			return err
-		}
-		pc, err := calendarFrom(d)
-		if err != nil {
-			return err
-		}
-		c, err = rulesCalendar(d.Scope, pc.GetExceptions(), "calendar.exceptions")
+		var err error
+		c, err = LoadCalendar(ctx, tx, strings.TrimPrefix(name, "calendars/"))
 		return err
 	})
 	return c, err
@@ -219,4 +212,17 @@ func (s *Calendars) CheckWorkingDay(ctx context.Context, req *referencev1.CheckW
 	}
 	ok, reason := c.IsWorkingDay(day)
 	return &referencev1.CheckWorkingDayResponse{WorkingDay: ok, Reason: reason}, nil
+}
+
+// LoadCalendar reads a member state's calendar for the rules to use.
+func LoadCalendar(ctx context.Context, tx store.Tx, state string) (*calendar.Calendar, error) {
+	d, err := getDoc(ctx, tx, kindCalendar, "calendars/"+state)
+	if err != nil {
+		return nil, err
+	}
+	pc, err := calendarFrom(d)
+	if err != nil {
+		return nil, err
+	}
+	return rulesCalendar(d.Scope, pc.GetExceptions(), "calendar.exceptions")
 }

@@ -1,0 +1,67 @@
+package operators
+
+import (
+	"context"
+
+	operatorsv1 "github.com/eaeu/customs-exchange/gen/eaeu/operators/v1"
+	"github.com/eaeu/customs-exchange/internal/api/paging"
+	"github.com/eaeu/customs-exchange/internal/register"
+	"github.com/eaeu/customs-exchange/internal/store"
+)
+
+// public is the part of an entry anyone may read; nothing else is shown.
+func public(op *operatorsv1.Operator) *operatorsv1.PublicOperator {
+	return &operatorsv1.PublicOperator{Name: op.GetName(), RegisterNumber: op.GetRegisterNumber(),
+		LegalName: op.GetDetails().GetLegalName(), MemberState: op.GetDetails().GetMemberState(),
+		InclusionDate: op.GetInclusionDate(), Scope: op.GetDetails().GetScope(), Status: op.GetStatus()}
+}
+
+// ListPublicOperators implements the RPC.
+func (s *Server) ListPublicOperators(ctx context.Context, req *operatorsv1.ListPublicOperatorsRequest) (*operatorsv1.ListPublicOperatorsResponse, error) {
+	const query = "public"
+	after, err := paging.Cursor(req.GetPageToken(), query)
+	if err != nil {
+		return nil, err
+	}
+	size := paging.Size(req.GetPageSize(), 50, 500)
+	resp := &operatorsv1.ListPublicOperatorsResponse{}
+	err = s.Store.View(ctx, func(tx store.Tx) error {
+		docs, err := tx.ListDocuments(ctx, store.DocumentQuery{Kind: register.KindOperator, AfterSort: after, Limit: size + 1})
+		if err != nil {
+			return err
+		}
+		if len(docs) > size {
+			docs = docs[:size]
+			resp.NextPageToken = paging.Token(query, docs[size-1].SortKey)
+		}
+		for _, d := range docs {
+			op := &operatorsv1.Operator{}
+			if err := register.Decode(d, op); err != nil {
+				return err
+			}
+			resp.Operators = append(resp.Operators, public(op))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return resp, nil
+}
+
+// GetPublicOperator implements the RPC.
+func (s *Server) GetPublicOperator(ctx context.Context, req *operatorsv1.GetPublicOperatorRequest) (*operatorsv1.GetPublicOperatorResponse, error) {
+	var out *operatorsv1.PublicOperator
+	err := s.Store.View(ctx, func(tx store.Tx) error {
+		_, op, err := register.LoadOperator(ctx, tx, "operators/"+req.GetRegisterNumber())
+		if err != nil {
+			return err
+		}
+		out = public(op)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &operatorsv1.GetPublicOperatorResponse{Operator: out}, nil
+}
