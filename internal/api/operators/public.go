@@ -18,30 +18,19 @@ func public(op *operatorsv1.Operator) *operatorsv1.PublicOperator {
 
 // ListPublicOperators implements the RPC.
 func (s *Server) ListPublicOperators(ctx context.Context, req *operatorsv1.ListPublicOperatorsRequest) (*operatorsv1.ListPublicOperatorsResponse, error) {
-	const query = "public"
-	after, err := paging.Cursor(req.GetPageToken(), query)
-	if err != nil {
-		return nil, err
-	}
-	size := paging.Size(req.GetPageSize(), 50, 500)
 	resp := &operatorsv1.ListPublicOperatorsResponse{}
-	err = s.Store.View(ctx, func(tx store.Tx) error {
-		docs, err := tx.ListDocuments(ctx, store.DocumentQuery{Kind: register.KindOperator, AfterSort: after, Limit: size + 1})
-		if err != nil {
-			return err
-		}
-		if len(docs) > size {
-			docs = docs[:size]
-			resp.NextPageToken = paging.Token(query, docs[size-1].SortKey)
-		}
-		for _, d := range docs {
-			op := &operatorsv1.Operator{}
-			if err := register.Decode(d, op); err != nil {
-				return err
-			}
-			resp.Operators = append(resp.Operators, public(op))
-		}
-		return nil
+	err := s.Store.View(ctx, func(tx store.Tx) error {
+		var err error
+		resp.Operators, resp.NextPageToken, err = paging.Documents(ctx, tx,
+			store.DocumentQuery{Kind: register.KindOperator}, "public",
+			req.GetPageToken(), paging.Size(req.GetPageSize(), 50, 500), func(d store.Document) (*operatorsv1.PublicOperator, error) {
+				op := &operatorsv1.Operator{}
+				if err := register.Decode(d, op); err != nil {
+					return nil, err
+				}
+				return public(op), nil
+			})
+		return err
 	})
 	if err != nil {
 		return nil, err

@@ -101,30 +101,13 @@ func (s *CustomsBodies) GetCustomsBody(ctx context.Context, req *referencev1.Get
 
 // ListCustomsBodies implements the RPC.
 func (s *CustomsBodies) ListCustomsBodies(ctx context.Context, req *referencev1.ListCustomsBodiesRequest) (*referencev1.ListCustomsBodiesResponse, error) {
-	query := "member_state=" + req.GetMemberState()
-	after, err := paging.Cursor(req.GetPageToken(), query)
-	if err != nil {
-		return nil, err
-	}
-	size := paging.Size(req.GetPageSize(), 50, 500)
 	resp := &referencev1.ListCustomsBodiesResponse{}
-	err = s.Store.View(ctx, func(tx store.Tx) error {
-		docs, err := tx.ListDocuments(ctx, store.DocumentQuery{Kind: kindCustomsBody, Scope: req.GetMemberState(), AfterSort: after, Limit: size + 1})
-		if err != nil {
-			return err
-		}
-		if len(docs) > size {
-			docs = docs[:size]
-			resp.NextPageToken = paging.Token(query, docs[size-1].SortKey)
-		}
-		for _, d := range docs {
-			b, err := bodyFrom(d)
-			if err != nil {
-				return err
-			}
-			resp.CustomsBodies = append(resp.CustomsBodies, b)
-		}
-		return nil
+	err := s.Store.View(ctx, func(tx store.Tx) error {
+		var err error
+		resp.CustomsBodies, resp.NextPageToken, err = paging.Documents(ctx, tx,
+			store.DocumentQuery{Kind: kindCustomsBody, Scope: req.GetMemberState()}, "member_state="+req.GetMemberState(),
+			req.GetPageToken(), paging.Size(req.GetPageSize(), 50, 500), bodyFrom)
+		return err
 	})
 	if err != nil {
 		return nil, err

@@ -162,30 +162,13 @@ func (s *DutySchedules) GetDutySchedule(ctx context.Context, req *referencev1.Ge
 
 // ListDutySchedules implements the RPC.
 func (s *DutySchedules) ListDutySchedules(ctx context.Context, req *referencev1.ListDutySchedulesRequest) (*referencev1.ListDutySchedulesResponse, error) {
-	const query = "all"
-	after, err := paging.Cursor(req.GetPageToken(), query)
-	if err != nil {
-		return nil, err
-	}
-	size := paging.Size(req.GetPageSize(), 50, 500)
 	resp := &referencev1.ListDutySchedulesResponse{}
-	err = s.Store.View(ctx, func(tx store.Tx) error {
-		docs, err := tx.ListDocuments(ctx, store.DocumentQuery{Kind: kindDutySchedule, AfterSort: after, Limit: size + 1, Descending: true})
-		if err != nil {
-			return err
-		}
-		if len(docs) > size {
-			docs = docs[:size]
-			resp.NextPageToken = paging.Token(query, docs[size-1].SortKey)
-		}
-		for _, d := range docs {
-			out, err := scheduleFrom(d)
-			if err != nil {
-				return err
-			}
-			resp.DutySchedules = append(resp.DutySchedules, out)
-		}
-		return nil
+	err := s.Store.View(ctx, func(tx store.Tx) error {
+		var err error
+		resp.DutySchedules, resp.NextPageToken, err = paging.Documents(ctx, tx,
+			store.DocumentQuery{Kind: kindDutySchedule, Descending: true}, "all",
+			req.GetPageToken(), paging.Size(req.GetPageSize(), 50, 500), scheduleFrom)
+		return err
 	})
 	if err != nil {
 		return nil, err
