@@ -42,6 +42,7 @@ type Client struct {
 	ExchangeRates referencev1.ExchangeRateServiceClient
 	DutySchedules referencev1.DutyScheduleServiceClient
 	Declarations  ecommercev1.DeclarationServiceClient
+	Warehouse     ecommercev1.WarehouseServiceClient
 	Register      operatorsv1.RegisterServiceClient
 }
 
@@ -129,6 +130,7 @@ func New(conn *grpc.ClientConn) *Client {
 		ExchangeRates: referencev1.NewExchangeRateServiceClient(conn),
 		DutySchedules: referencev1.NewDutyScheduleServiceClient(conn),
 		Declarations:  ecommercev1.NewDeclarationServiceClient(conn),
+		Warehouse:     ecommercev1.NewWarehouseServiceClient(conn),
 		Register:      operatorsv1.NewRegisterServiceClient(conn),
 	}
 }

@@ -214,6 +214,11 @@ func (a *App) Run(ctx context.Context, ready func(grpcAddr, httpAddr, metricsAdd
 	if err := reference.EnsureDefaultSchedule(ctx, a.store, time.Now); err != nil {
 		return fmt.Errorf("seed duty schedule: %w", err)
 	}
+	stopSweep, err := a.startDueSweep(ctx) // stopped before the store is closed (defers run in reverse)
+	if err != nil {
+		return err
+	}
+	defer stopSweep()
 
 	grpcLis, err := net.Listen("tcp", a.cfg.GRPCAddr)
 	if err != nil {

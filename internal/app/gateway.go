@@ -28,6 +28,7 @@ var gatewayRoutes = []func(context.Context, *runtime.ServeMux, *grpc.ClientConn)
 	referencev1.RegisterExchangeRateServiceHandler,
 	referencev1.RegisterDutyScheduleServiceHandler,
 	ecommercev1.RegisterDeclarationServiceHandler,
+	ecommercev1.RegisterWarehouseServiceHandler,
 	operatorsv1.RegisterRegisterServiceHandler,
 }
 

@@ -25,5 +25,6 @@ func registerServices(s grpc.ServiceRegistrar, deps reference.Deps, decl ecommer
 	referencev1.RegisterExchangeRateServiceServer(s, &reference.ExchangeRates{Deps: deps})
 	referencev1.RegisterDutyScheduleServiceServer(s, &reference.DutySchedules{Deps: deps})
 	ecommercev1.RegisterDeclarationServiceServer(s, ecommerce.New(decl))
+	ecommercev1.RegisterWarehouseServiceServer(s, ecommerce.NewWarehouse(decl))
 	operatorsv1.RegisterRegisterServiceServer(s, operators.New(deps, reg))
 }

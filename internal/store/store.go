@@ -51,6 +51,7 @@ type Tx interface {
 	IdempotencyTx
 	AuditTx
 	DeclarationTx
+	WarehouseTx
 }
 
 // Document is a reference-data resource stored whole under its name: the
