@@ -23,6 +23,12 @@ type Store struct {
 	read    *sql.DB
 	queries sync.Map // '?' query -> rebound query
 
+	// Prepared statements of each pool (SQLite only, see stmtCache).
+	writeStmts, readStmts *stmtCache
+	// Concurrent Update calls share transactions (SQLite only, see
+	// groupCommit).
+	group *groupCommit
+
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -43,7 +49,17 @@ func New(d Dialect, write, read *sql.DB) (*Store, error) {
 	if read == nil {
 		read = write
 	}
-	return &Store{d: d, write: write, read: read}, nil
+	s := &Store{d: d, write: write, read: read}
+	if d.Name == "sqlite" {
+		s.group = newGroupCommit(s)
+		s.writeStmts = newStmtCache(write)
+		if read != write {
+			s.readStmts = newStmtCache(read)
+		} else {
+			s.readStmts = s.writeStmts
+		}
+	}
+	return s, nil
 }
 
 // DB returns the write pool, for tests that inspect or tamper with rows
@@ -74,6 +90,10 @@ func (s *Store) Ping(ctx context.Context) error {
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		var errs []error
+		errs = append(errs, s.writeStmts.close())
+		if s.readStmts != s.writeStmts {
+			errs = append(errs, s.readStmts.close())
+		}
 		if s.read != s.write {
 			errs = append(errs, s.read.Close())
 		}
@@ -89,7 +109,11 @@ func (s *Store) Close() error {
 func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
 	var err error
 	for attempt := 1; ; attempt++ {
-		err = s.run(ctx, s.write, s.d.UpdateTxOptions, false, fn)
+		if s.group != nil {
+			err = s.group.update(ctx, fn)
+		} else {
+			err = s.run(ctx, s.write, s.d.UpdateTxOptions, false, fn)
+		}
 		if err == nil || attempt >= MaxAttempts || !s.d.IsTransient(err) || ctx.Err() != nil {
 			return err
 		}
@@ -120,7 +144,11 @@ func (s *Store) run(ctx context.Context, db *sql.DB, opts *sql.TxOptions, readOn
 			_ = sqlTx.Rollback()
 		}
 	}()
-	if err := fn(&tx{s: s, tx: sqlTx, readOnly: readOnly}); err != nil {
+	cache := s.writeStmts
+	if db != s.write {
+		cache = s.readStmts
+	}
+	if err := fn(&tx{s: s, tx: sqlTx, readOnly: readOnly, cache: cache}); err != nil {
 		done = true
 		_ = sqlTx.Rollback()
 		return err

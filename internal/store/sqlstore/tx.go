@@ -16,20 +16,34 @@ type tx struct {
 	s        *Store
 	tx       *sql.Tx
 	readOnly bool
+	cache    *stmtCache // prepared statements of the pool; nil: none
+	detached bool       // statements ignore ctx's end (see groupCommit)
 }
 
 var _ store.Tx = (*tx)(nil)
 
 func (t *tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return t.tx.ExecContext(ctx, t.s.q(query), args...)
+	ctx, q, st := t.statement(ctx, query)
+	if st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return t.tx.ExecContext(ctx, q, args...)
 }
 
 func (t *tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return t.tx.QueryContext(ctx, t.s.q(query), args...)
+	ctx, q, st := t.statement(ctx, query)
+	if st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return t.tx.QueryContext(ctx, q, args...)
 }
 
 func (t *tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	return t.tx.QueryRowContext(ctx, t.s.q(query), args...)
+	ctx, q, st := t.statement(ctx, query)
+	if st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return t.tx.QueryRowContext(ctx, q, args...)
 }
 
 // insertOrExists runs an INSERT ... ON CONFLICT DO NOTHING and reports

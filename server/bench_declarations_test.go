@@ -1,0 +1,293 @@
+package main
+
+import (
+	"context"
+	crand "crypto/rand"
+	"encoding/hex"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"path/filepath"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+
+	"github.com/eaeu/customs-exchange/client"
+	ecommercev1 "github.com/eaeu/customs-exchange/gen/eaeu/ecommerce/v1"
+	operatorsv1 "github.com/eaeu/customs-exchange/gen/eaeu/operators/v1"
+	referencev1 "github.com/eaeu/customs-exchange/gen/eaeu/reference/v1"
+	"github.com/eaeu/customs-exchange/internal/app"
+	"github.com/eaeu/customs-exchange/internal/benchkit"
+	"github.com/eaeu/customs-exchange/internal/pki"
+)
+
+// declNode is an in-process node for the declaration benchmarks: like
+// benchNode, with the declaration settings and a data directory of the
+// caller's choosing (so that a pre-loaded store can be served).
+type declNode struct {
+	addr string
+	dev  *pki.DevPKI
+	app  *app.App
+	stop func() // idempotent; also run at the benchmark's cleanup
+}
+
+func startDeclNode(b *testing.B, dataDir string, registerOnFiling bool) *declNode {
+	b.Helper()
+	// Through the flags, so that every other setting keeps its default.
+	var cfg app.Config
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	cfg.Register(fs)
+	if err := fs.Parse([]string{"--dev", "--data-dir", dataDir, "--store", filepath.Join(dataDir, "exchange.db"),
+		"--member-state", "KZ", "--grpc-addr", "127.0.0.1:0",
+		"--http-addr", "", "--metrics-addr", "", "--shutdown-timeout", "5s", "--log-level", "info",
+		fmt.Sprint("--register-on-filing=", registerOnFiling)}); err != nil {
+		b.Fatal(err)
+	}
+	if err := cfg.Finish(); err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	a, err := app.New(ctx, cfg, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	if err != nil {
+		cancel()
+		b.Fatal(err)
+	}
+	addr := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx, func(g, _, _ string) { addr <- g }) }()
+	var once sync.Once
+	stop := func() { once.Do(func() { cancel(); <-done }) }
+	b.Cleanup(stop)
+	select {
+	case g := <-addr:
+		return &declNode{addr: g, dev: a.DevPKI(), app: a, stop: stop}
+	case err := <-done:
+		once.Do(cancel)
+		b.Fatal(err)
+	}
+	return nil
+}
+
+// seedDeclarationBench puts in place what a filing of operatorDeclaration
+// needs: the customs body 55201000, EUR and USD rates, and the dev
+// operator on the register of e-commerce operators.
+func seedDeclarationBench(b *testing.B, n *declNode) {
+	b.Helper()
+	ctx := context.Background()
+	customs := dialAs(b, n.dev, n.addr, pki.RoleCustoms)
+	if _, err := customs.CustomsBodies.CreateCustomsBody(ctx, &referencev1.CreateCustomsBodyRequest{CustomsBody: &referencev1.CustomsBody{
+		Code: "55201000", MemberState: "KZ", DisplayName: "Almaty customs post"}}); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := customs.ExchangeRates.CreateExchangeRates(ctx, &referencev1.CreateExchangeRatesRequest{ExchangeRates: []*referencev1.ExchangeRate{
+		{CurrencyCode: "EUR", EffectiveDate: "2020-01-01", Rate: "500"},
+		{CurrencyCode: "USD", EffectiveDate: "2020-01-01", Rate: "450"},
+	}}); err != nil {
+		b.Fatal(err)
+	}
+	sub, err := dialAs(b, n.dev, n.addr, pki.RoleOperator).Register.SubmitApplication(ctx,
+		&operatorsv1.SubmitApplicationRequest{Application: application(inYears(3))})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := customs.Register.DecideApplication(ctx, &operatorsv1.DecideApplicationRequest{
+		Name: sub.GetApplication().GetName(), Include: true}); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// filingCall files (and, the node registering at filing, registers) a
+// 3-item declaration with a request id never used before.
+func filingCall(op *client.Client) func(context.Context) error {
+	var seq atomic.Int64
+	var salt [4]byte
+	_, _ = crand.Read(salt[:])
+	prefix := "bench-" + hex.EncodeToString(salt[:]) + "-"
+	return func(ctx context.Context) error {
+		resp, err := op.Declarations.FileDeclaration(ctx, &ecommercev1.FileDeclarationRequest{
+			RequestId:   fmt.Sprint(prefix, seq.Add(1)),
+			Declaration: operatorDeclaration(),
+		})
+		if err != nil {
+			return err
+		}
+		if resp.GetDeclaration().GetStatus() != ecommercev1.DeclarationStatus_DECLARATION_STATUS_REGISTERED {
+			return fmt.Errorf("filed but not registered: %v", resp.GetDeclaration().GetStatus())
+		}
+		return nil
+	}
+}
+
+const filingDuration = 5 * time.Second
+
+// BenchmarkFilingVsEcho reports the rate of filing a 3-item declaration
+// that the node registers in the same call (number, duty, obligation) —
+// mTLS, identity, role table, validation, idempotency record, audit record,
+// one SQLite transaction committed with synchronous=FULL — as a ratio to a
+// trivial mTLS gRPC echo measured in the same run (closed loop, 32
+// callers). Then it compares the p99 latency of filing and of the echo at
+// the same paced rate: half the measured filing rate. Run it with
+// -benchtime=1x: each run measures for a fixed time.
+func BenchmarkFilingVsEcho(b *testing.B) {
+	ctx := context.Background()
+	n := startDeclNode(b, b.TempDir(), true)
+	seedDeclarationBench(b, n)
+	echo := healthpb.NewHealthClient(dialAs(b, n.dev, echoNode(b, n.dev), pki.RoleCustoms).Conn())
+	echoCall := func(ctx context.Context) error {
+		_, err := echo.Check(ctx, &healthpb.HealthCheckRequest{})
+		return err
+	}
+	fileCall := filingCall(dialAs(b, n.dev, n.addr, pki.RoleOperator))
+	if err := fileCall(ctx); err != nil {
+		b.Fatal(err)
+	}
+	// Warm both connections up.
+	benchkit.Run(ctx, 4, 300*time.Millisecond, echoCall)
+	benchkit.Run(ctx, 4, 300*time.Millisecond, fileCall)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		e := benchkit.Run(ctx, benchWorkers, filingDuration, echoCall)
+		f := benchkit.Run(ctx, benchWorkers, filingDuration, fileCall)
+		if e.Errors+f.Errors > 0 {
+			b.Fatalf("errors: echo %d, filing %d", e.Errors, f.Errors)
+		}
+		half := f.Rate() / 2
+		pf := benchkit.Paced(ctx, half, filingDuration, fileCall)
+		pe := benchkit.Paced(ctx, half, filingDuration, echoCall)
+		if pe.Errors+pf.Errors > 0 {
+			b.Fatalf("errors at half load: echo %d, filing %d", pe.Errors, pf.Errors)
+		}
+		b.ReportMetric(e.Rate(), "echo_calls/s")
+		b.ReportMetric(f.Rate(), "filing_calls/s")
+		b.ReportMetric(f.Rate()/e.Rate(), "filing/echo")
+		b.ReportMetric(float64(f.P99.Microseconds())/1000, "saturated_filing_p99_ms")
+		b.ReportMetric(half, "half_load_calls/s")
+		b.ReportMetric(durMS(pf.P50), "filing_p50_ms")
+		b.ReportMetric(durMS(pf.P99), "filing_p99_ms")
+		b.ReportMetric(durMS(pe.P99), "echo_p99_ms")
+		b.ReportMetric(durMS(pf.P99)/durMS(pe.P99), "p99_ratio")
+	}
+}
+
+func durMS(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e6 }
+
+// lookupSizes are the store sizes BenchmarkLookupScaling compares.
+var lookupSizes = []struct {
+	name string
+	rows int
+}{{"10k", 10_000}, {"1M", 1_000_000}}
+
+const (
+	lookupRate     = 300 // paced lookups per second on each node
+	lookupDuration = 8 * time.Second
+)
+
+// lookupTarget is one node serving a store of one size.
+type lookupTarget struct {
+	name string
+	rows int
+	gen  *declGen
+	node *declNode
+	c    ecommercev1.DeclarationServiceClient
+
+	mu  sync.Mutex
+	rng *rand.Rand
+	lat []time.Duration
+}
+
+func (t *lookupTarget) lookup(ctx context.Context) error {
+	t.mu.Lock()
+	num := t.gen.number(t.rng.IntN(t.rows))
+	t.mu.Unlock()
+	start := time.Now()
+	resp, err := t.c.LookupDeclaration(ctx, &ecommercev1.LookupDeclarationRequest{Number: num})
+	if err != nil {
+		return err
+	}
+	d := time.Since(start)
+	if resp.GetDeclaration().GetNumber() != num {
+		return fmt.Errorf("lookup %s returned %s", num, resp.GetDeclaration().GetNumber())
+	}
+	t.mu.Lock()
+	t.lat = append(t.lat, d)
+	t.mu.Unlock()
+	return nil
+}
+
+// lookupPercentiles returns the 50th and 99th percentiles, as benchkit does.
+func lookupPercentiles(lat []time.Duration) (p50, p99 time.Duration) {
+	if len(lat) == 0 {
+		return 0, 0
+	}
+	s := slices.Clone(lat)
+	slices.Sort(s)
+	return s[len(s)*50/100], s[min(len(s)-1, len(s)*99/100)]
+}
+
+// BenchmarkLookupScaling reports the latency of LookupDeclaration (get by
+// registration number, customs role, full stack) with 10 thousand and
+// with 1 million registered declarations stored, and the ratio of the two.
+// Each size is served by its own node; one paced load alternates between
+// the two, call by call, so that both see the same machine at the same
+// moments (the machine is shared and noisy), each at lookupRate calls/s.
+// Numbers are picked uniformly at random among the stored ones.
+//
+// The declarations are loaded straight into each node's SQLite file
+// through the store before the node starts (bench_declgen_test.go), with
+// the body of a real registered 3-item declaration. The 1M store (about
+// 7 GB, 2 to 3 minutes to build on the 2-core development machine) is
+// built once per run in the benchmark's temporary directory, removed at
+// its end; -short skips it. Run it with -benchtime=1x.
+func BenchmarkLookupScaling(b *testing.B) {
+	sizes := lookupSizes
+	if testing.Short() {
+		b.Logf("-short: skipping the 1M-declaration store (about 7 GB, 2 to 3 minutes to build); measuring 10k only")
+		sizes = sizes[:1]
+	}
+	tmpl := declarationTemplate(b)
+	dir := b.TempDir()
+	ctx := context.Background()
+	var targets []*lookupTarget
+	for _, size := range sizes {
+		dataDir := filepath.Join(dir, size.name)
+		t := &lookupTarget{name: size.name, rows: size.rows, gen: loadDeclarations(b, dataDir, tmpl, size.rows),
+			rng: rand.New(rand.NewPCG(uint64(size.rows), 1))}
+		t.node = startDeclNode(b, dataDir, false)
+		t.c = dialAs(b, t.node.dev, t.node.addr, pki.RoleCustoms).Declarations
+		if err := t.lookup(ctx); err != nil {
+			b.Fatal(err)
+		}
+		benchkit.Run(ctx, 4, 500*time.Millisecond, t.lookup) // warm up
+		targets = append(targets, t)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for _, t := range targets {
+			t.lat = t.lat[:0]
+		}
+		var next atomic.Int64
+		r := benchkit.Paced(ctx, float64(lookupRate*len(targets)), lookupDuration, func(ctx context.Context) error {
+			return targets[int(next.Add(1))%len(targets)].lookup(ctx)
+		})
+		if r.Errors > 0 {
+			b.Fatalf("%d lookups failed", r.Errors)
+		}
+		var p50s, p99s []time.Duration
+		for _, t := range targets {
+			p50, p99 := lookupPercentiles(t.lat)
+			p50s, p99s = append(p50s, p50), append(p99s, p99)
+			b.ReportMetric(durMS(p50), t.name+"_p50_ms")
+			b.ReportMetric(durMS(p99), t.name+"_p99_ms")
+		}
+		if len(targets) == 2 {
+			b.ReportMetric(durMS(p50s[1])/durMS(p50s[0]), "p50_ratio")
+			b.ReportMetric(durMS(p99s[1])/durMS(p99s[0]), "p99_ratio")
+		}
+	}
+}
