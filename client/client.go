@@ -44,6 +44,7 @@ type Client struct {
 	Declarations  ecommercev1.DeclarationServiceClient
 	Warehouse     ecommercev1.WarehouseServiceClient
 	Register      operatorsv1.RegisterServiceClient
+	Exchange      Exchange
 }
 
 type options struct {
@@ -132,6 +133,7 @@ func New(conn *grpc.ClientConn) *Client {
 		Declarations:  ecommercev1.NewDeclarationServiceClient(conn),
 		Warehouse:     ecommercev1.NewWarehouseServiceClient(conn),
 		Register:      operatorsv1.NewRegisterServiceClient(conn),
+		Exchange:      newExchange(conn),
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"flag"
 	"io"
 	"log/slog"
 	"net"
@@ -29,9 +30,14 @@ import (
 func benchNode(b *testing.B) (string, *pki.DevPKI) {
 	b.Helper()
 	dir := b.TempDir()
+	// Through the flags, so every setting has its documented default.
 	var cfg app.Config
-	cfg.MemberState, cfg.DataDir, cfg.Dev = "KZ", dir, true
-	cfg.GRPCAddr, cfg.ShutdownTimeout, cfg.LogLevel = "127.0.0.1:0", 5*time.Second, "info"
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	cfg.Register(fs)
+	if err := fs.Parse([]string{"--dev", "--member-state=KZ", "--data-dir=" + dir, "--grpc-addr=127.0.0.1:0",
+		"--http-addr=", "--metrics-addr=", "--shutdown-timeout=5s"}); err != nil {
+		b.Fatal(err)
+	}
 	if err := cfg.Finish(); err != nil {
 		b.Fatal(err)
 	}

@@ -53,6 +53,7 @@ type App struct {
 	gwListen *bufconn.Listener
 	health   []*health.Server
 	metrics  *prometheus.Registry
+	exch     *exchangeRuntime
 }
 
 // New opens the store, loads certificates and builds the servers. It fails
@@ -140,6 +141,9 @@ func (a *App) build() error {
 		return err
 	}
 	rec := audit.NewRecorder(a.store, a.log)
+	if err := a.setupExchange(); err != nil {
+		return err
+	}
 
 	srvMetrics := grpcprom.NewServerMetrics(grpcprom.WithServerHandlingTimeHistogram())
 	a.metrics.MustRegister(srvMetrics, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -170,6 +174,7 @@ func (a *App) build() error {
 			),
 		)
 		registerServices(s, deps, decl, a.cfg.Operators)
+		a.registerExchange(s)
 		hs := health.NewServer()
 		hs.SetServingStatus("", healthpb.HealthCheckResponse_NOT_SERVING)
 		healthpb.RegisterHealthServer(s, hs)
@@ -219,6 +224,7 @@ func (a *App) Run(ctx context.Context, ready func(grpcAddr, httpAddr, metricsAdd
 		return err
 	}
 	defer stopSweep()
+	defer a.startExchange(ctx)() // stops the dispatcher and puller before the store is closed
 
 	grpcLis, err := net.Listen("tcp", a.cfg.GRPCAddr)
 	if err != nil {

@@ -41,6 +41,7 @@ type Config struct {
 	PermitHS         []string
 	PenaltyDailyRate string
 	Operators        operators.Requirements
+	Exchange         ExchangeConfig
 }
 
 // env returns the environment value of key or def.
@@ -94,6 +95,7 @@ func (c *Config) Register(fs *flag.FlagSet) {
 		c.Operators.ExtraConditions, err = parseConditions(v)
 		return err
 	})
+	c.Exchange.register(fs)
 	fs.StringVar(&c.LogFormat, "log-format", env("EAEU_LOG_FORMAT", "json"), "json or text [EAEU_LOG_FORMAT]")
 }
 
@@ -145,6 +147,9 @@ func (c *Config) Finish() error {
 	}
 	if c.StoreDSN == "" {
 		c.StoreDSN = filepath.Join(c.DataDir, "exchange.db")
+	}
+	if err := c.Exchange.finish(); err != nil {
+		return err
 	}
 	if c.InsecurePlain {
 		return nil

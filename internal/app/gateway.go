@@ -12,6 +12,7 @@ import (
 	auditv1 "github.com/eaeu/customs-exchange/gen/eaeu/audit/v1"
 	authv1 "github.com/eaeu/customs-exchange/gen/eaeu/auth/v1"
 	ecommercev1 "github.com/eaeu/customs-exchange/gen/eaeu/ecommerce/v1"
+	exchangev1 "github.com/eaeu/customs-exchange/gen/eaeu/exchange/v1"
 	operatorsv1 "github.com/eaeu/customs-exchange/gen/eaeu/operators/v1"
 	referencev1 "github.com/eaeu/customs-exchange/gen/eaeu/reference/v1"
 	"github.com/eaeu/customs-exchange/gen/openapiv2"
@@ -30,6 +31,10 @@ var gatewayRoutes = []func(context.Context, *runtime.ServeMux, *grpc.ClientConn)
 	ecommercev1.RegisterDeclarationServiceHandler,
 	ecommercev1.RegisterWarehouseServiceHandler,
 	operatorsv1.RegisterRegisterServiceHandler,
+	exchangev1.RegisterCopyRequestServiceHandler,
+	exchangev1.RegisterRegularExchangeServiceHandler,
+	exchangev1.RegisterNoticeServiceHandler,
+	exchangev1.RegisterDeliveryServiceHandler,
 }
 
 // newGateway builds the HTTP/JSON handler. It authenticates the HTTPS

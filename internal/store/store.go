@@ -52,6 +52,7 @@ type Tx interface {
 	AuditTx
 	DeclarationTx
 	WarehouseTx
+	ExchangeTx
 }
 
 // Document is a reference-data resource stored whole under its name: the

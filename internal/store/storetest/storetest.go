@@ -21,6 +21,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("Transactions", func(t *testing.T) { runTransactions(t, open) })
 	t.Run("Declarations", func(t *testing.T) { runDeclarations(t, open) })
 	t.Run("WarehousePurchases", func(t *testing.T) { runWarehouse(t, open) })
+	t.Run("Exchange", func(t *testing.T) { runExchange(t, open) })
 }
 
 type opener = func(t *testing.T) store.Store
