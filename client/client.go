@@ -44,6 +44,7 @@ type Client struct {
 	Declarations  ecommercev1.DeclarationServiceClient
 	Warehouse     ecommercev1.WarehouseServiceClient
 	Register      operatorsv1.RegisterServiceClient
+	Accounting    operatorsv1.AccountingServiceClient
 	Exchange      Exchange
 }
 
@@ -133,6 +134,7 @@ func New(conn *grpc.ClientConn) *Client {
 		Declarations:  ecommercev1.NewDeclarationServiceClient(conn),
 		Warehouse:     ecommercev1.NewWarehouseServiceClient(conn),
 		Register:      operatorsv1.NewRegisterServiceClient(conn),
+		Accounting:    operatorsv1.NewAccountingServiceClient(conn),
 		Exchange:      newExchange(conn),
 	}
 }

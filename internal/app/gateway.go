@@ -31,6 +31,7 @@ var gatewayRoutes = []func(context.Context, *runtime.ServeMux, *grpc.ClientConn)
 	ecommercev1.RegisterDeclarationServiceHandler,
 	ecommercev1.RegisterWarehouseServiceHandler,
 	operatorsv1.RegisterRegisterServiceHandler,
+	operatorsv1.RegisterAccountingServiceHandler,
 	exchangev1.RegisterCopyRequestServiceHandler,
 	exchangev1.RegisterRegularExchangeServiceHandler,
 	exchangev1.RegisterNoticeServiceHandler,

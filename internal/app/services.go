@@ -8,6 +8,7 @@ import (
 	ecommercev1 "github.com/eaeu/customs-exchange/gen/eaeu/ecommerce/v1"
 	operatorsv1 "github.com/eaeu/customs-exchange/gen/eaeu/operators/v1"
 	referencev1 "github.com/eaeu/customs-exchange/gen/eaeu/reference/v1"
+	"github.com/eaeu/customs-exchange/internal/api/accounting"
 	"github.com/eaeu/customs-exchange/internal/api/auditapi"
 	"github.com/eaeu/customs-exchange/internal/api/ecommerce"
 	"github.com/eaeu/customs-exchange/internal/api/identity"
@@ -27,4 +28,5 @@ func registerServices(s grpc.ServiceRegistrar, deps reference.Deps, decl ecommer
 	ecommercev1.RegisterDeclarationServiceServer(s, ecommerce.New(decl))
 	ecommercev1.RegisterWarehouseServiceServer(s, ecommerce.NewWarehouse(decl))
 	operatorsv1.RegisterRegisterServiceServer(s, operators.New(deps, reg))
+	operatorsv1.RegisterAccountingServiceServer(s, accounting.New(deps))
 }

@@ -53,6 +53,7 @@ type Tx interface {
 	DeclarationTx
 	WarehouseTx
 	ExchangeTx
+	AccountingTx
 }
 
 // Document is a reference-data resource stored whole under its name: the

@@ -22,6 +22,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("Declarations", func(t *testing.T) { runDeclarations(t, open) })
 	t.Run("WarehousePurchases", func(t *testing.T) { runWarehouse(t, open) })
 	t.Run("Exchange", func(t *testing.T) { runExchange(t, open) })
+	t.Run("Accounting", func(t *testing.T) { runAccounting(t, open) })
 }
 
 type opener = func(t *testing.T) store.Store
