@@ -15,11 +15,11 @@ help: ## List the targets.
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
 .PHONY: run
-run: ## Run the service in development mode (embedded SQLite, dev CA and certificates in $(DATA_DIR)).
+run: ## Run the service in development mode (embedded SQLite, dev CA and certificates in .data, or DATA_DIR).
 	go run ./server --dev --data-dir=$(DATA_DIR)
 
 .PHONY: certs
-certs: ## Create (if absent) the development CA, server and per-role client certificates in $(DATA_DIR)/certs.
+certs: ## Create (if absent) the development CA, server and per-role client certificates in .data/certs.
 	go run ./server certs --data-dir=$(DATA_DIR)
 
 .PHONY: test
