@@ -463,30 +463,15 @@ func (t *tx) ListAccountingReports(ctx context.Context, q store.AccountingReport
 	if err := checkLimit(q.Limit); err != nil {
 		return nil, err
 	}
-	var (
-		b    strings.Builder
-		args []any
-	)
-	b.WriteString(`SELECT ` + accountingReportColumns + ` FROM accounting_reports WHERE 1 = 1`)
-	for _, f := range []struct{ col, val string }{
-		{"operator", q.Operator}, {"status", q.Status}, {"period_start", q.PeriodStart}, {"period_end", q.PeriodEnd},
-	} {
-		if f.val != "" {
-			b.WriteString(` AND ` + f.col + ` = ?`)
-			args = append(args, f.val)
-		}
-	}
+	lq := selectFrom(accountingReportColumns, "accounting_reports").eq("operator", q.Operator).eq("status", q.Status).
+		eq("period_start", q.PeriodStart).eq("period_end", q.PeriodEnd)
 	if !q.BeforeTime.IsZero() || q.BeforeID != "" {
-		at, err := toNanos(q.BeforeTime, "cursor")
-		if err != nil {
+		if err := lq.before("create_time", q.BeforeTime, q.BeforeID); err != nil {
 			return nil, err
 		}
-		b.WriteString(` AND (create_time < ? OR (create_time = ? AND id < ?))`)
-		args = append(args, at, at, q.BeforeID)
 	}
-	b.WriteString(` ORDER BY create_time DESC, id DESC LIMIT ?`)
-	args = append(args, q.Limit)
-	rows, err := t.query(ctx, b.String(), args...)
+	query, args := lq.newestFirst("create_time", q.Limit)
+	rows, err := t.query(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list accounting reports: %w", err)
 	}

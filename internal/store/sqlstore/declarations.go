@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
 
 	"github.com/eaeu/customs-exchange/internal/store"
 )
@@ -112,34 +111,15 @@ func (t *tx) ListDeclarations(ctx context.Context, q store.DeclarationQuery) ([]
 	if err := checkLimit(q.Limit); err != nil {
 		return nil, err
 	}
-	var (
-		b    strings.Builder
-		args []any
-	)
-	b.WriteString(`SELECT ` + declarationColumns + ` FROM declarations WHERE 1 = 1`)
-	for _, f := range []struct {
-		col, val string
-		op       string
-	}{
-		{"status", q.Status, "="}, {"operator", q.Operator, "="}, {"recipient_key", q.RecipientKey, "="},
-		{"filing_date", q.FiledFrom, ">="}, {"filing_date", q.FiledTo, "<="},
-	} {
-		if f.val != "" {
-			b.WriteString(` AND ` + f.col + ` ` + f.op + ` ?`)
-			args = append(args, f.val)
-		}
-	}
+	lq := selectFrom(declarationColumns, "declarations").eq("status", q.Status).eq("operator", q.Operator).
+		eq("recipient_key", q.RecipientKey).where("filing_date >= ?", q.FiledFrom).where("filing_date <= ?", q.FiledTo)
 	if q.Before != nil {
-		at, err := toNanos(q.Before.FilingTime, "cursor")
-		if err != nil {
+		if err := lq.before("filing_time", q.Before.FilingTime, q.Before.ID); err != nil {
 			return nil, err
 		}
-		b.WriteString(` AND (filing_time < ? OR (filing_time = ? AND id < ?))`)
-		args = append(args, at, at, q.Before.ID)
 	}
-	b.WriteString(` ORDER BY filing_time DESC, id DESC LIMIT ?`)
-	args = append(args, q.Limit)
-	rows, err := t.query(ctx, b.String(), args...)
+	query, args := lq.newestFirst("filing_time", q.Limit)
+	rows, err := t.query(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list declarations: %w", err)
 	}

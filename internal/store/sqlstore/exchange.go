@@ -145,38 +145,16 @@ func (t *tx) ListExchangeRequests(ctx context.Context, q store.ExchangeRequestQu
 	if err := checkLimit(q.Limit); err != nil {
 		return nil, err
 	}
-	var (
-		b    strings.Builder
-		args []any
-	)
-	b.WriteString(`SELECT ` + exchangeRequestColumns + ` FROM exchange_requests WHERE 1 = 1`)
-	if q.Direction != "" {
-		b.WriteString(` AND direction = ?`)
-		args = append(args, q.Direction)
-	}
-	if q.Status != "" {
-		b.WriteString(` AND status = ?`)
-		args = append(args, q.Status)
-	}
-	if q.DeadlineBefore != "" {
-		b.WriteString(` AND deadline <> '' AND deadline < ?`)
-		args = append(args, q.DeadlineBefore)
-	}
-	if q.RefusalFromOnOrBefore != "" {
-		b.WriteString(` AND refusal_from <> '' AND refusal_from <= ?`)
-		args = append(args, q.RefusalFromOnOrBefore)
-	}
+	lq := selectFrom(exchangeRequestColumns, "exchange_requests").eq("direction", q.Direction).eq("status", q.Status).
+		where("deadline <> '' AND deadline < ?", q.DeadlineBefore).
+		where("refusal_from <> '' AND refusal_from <= ?", q.RefusalFromOnOrBefore)
 	if q.Before != nil {
-		at, err := toNanos(q.Before.CreateTime, "cursor")
-		if err != nil {
+		if err := lq.before("create_time", q.Before.CreateTime, q.Before.ID); err != nil {
 			return nil, err
 		}
-		b.WriteString(` AND (create_time < ? OR (create_time = ? AND id < ?))`)
-		args = append(args, at, at, q.Before.ID)
 	}
-	b.WriteString(` ORDER BY create_time DESC, id DESC LIMIT ?`)
-	args = append(args, q.Limit)
-	rows, err := t.query(ctx, b.String(), args...)
+	query, args := lq.newestFirst("create_time", q.Limit)
+	rows, err := t.query(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list exchange requests: %w", err)
 	}
@@ -635,30 +613,14 @@ func (t *tx) ListExchangeNotices(ctx context.Context, q store.ExchangeNoticeQuer
 	if err := checkLimit(q.Limit); err != nil {
 		return nil, err
 	}
-	var (
-		b    strings.Builder
-		args []any
-	)
-	b.WriteString(`SELECT ` + exchangeNoticeColumns + ` FROM exchange_notices WHERE 1 = 1`)
-	if q.Direction != "" {
-		b.WriteString(` AND direction = ?`)
-		args = append(args, q.Direction)
-	}
-	if q.Status != "" {
-		b.WriteString(` AND status = ?`)
-		args = append(args, q.Status)
-	}
+	lq := selectFrom(exchangeNoticeColumns, "exchange_notices").eq("direction", q.Direction).eq("status", q.Status)
 	if q.Before != nil {
-		at, err := toNanos(q.Before.CreateTime, "cursor")
-		if err != nil {
+		if err := lq.before("create_time", q.Before.CreateTime, q.Before.ID); err != nil {
 			return nil, err
 		}
-		b.WriteString(` AND (create_time < ? OR (create_time = ? AND id < ?))`)
-		args = append(args, at, at, q.Before.ID)
 	}
-	b.WriteString(` ORDER BY create_time DESC, id DESC LIMIT ?`)
-	args = append(args, q.Limit)
-	rows, err := t.query(ctx, b.String(), args...)
+	query, args := lq.newestFirst("create_time", q.Limit)
+	rows, err := t.query(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list notices: %w", err)
 	}

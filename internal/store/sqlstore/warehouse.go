@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/eaeu/customs-exchange/internal/store"
 )
@@ -81,30 +80,14 @@ func (t *tx) ListWarehousePurchases(ctx context.Context, q store.WarehousePurcha
 	if err := checkLimit(q.Limit); err != nil {
 		return nil, err
 	}
-	var (
-		b    strings.Builder
-		args []any
-	)
-	b.WriteString(`SELECT ` + warehouseColumns + ` FROM warehouse_purchases WHERE 1 = 1`)
-	if q.Operator != "" {
-		b.WriteString(` AND operator = ?`)
-		args = append(args, q.Operator)
-	}
-	if q.Status != "" {
-		b.WriteString(` AND status = ?`)
-		args = append(args, q.Status)
-	}
+	lq := selectFrom(warehouseColumns, "warehouse_purchases").eq("operator", q.Operator).eq("status", q.Status)
 	if q.Before != nil {
-		at, err := toNanos(q.Before.CreateTime, "cursor")
-		if err != nil {
+		if err := lq.before("create_time", q.Before.CreateTime, q.Before.ID); err != nil {
 			return nil, err
 		}
-		b.WriteString(` AND (create_time < ? OR (create_time = ? AND id < ?))`)
-		args = append(args, at, at, q.Before.ID)
 	}
-	b.WriteString(` ORDER BY create_time DESC, id DESC LIMIT ?`)
-	args = append(args, q.Limit)
-	return t.warehouseRows(ctx, "list warehouse purchases", b.String(), args...)
+	query, args := lq.newestFirst("create_time", q.Limit)
+	return t.warehouseRows(ctx, "list warehouse purchases", query, args...)
 }
 
 func (t *tx) ListOverdueWarehousePurchases(ctx context.Context, before string, after *store.OverdueCursor, limit int) ([]store.WarehousePurchase, error) {
