@@ -3,10 +3,7 @@ package main
 import (
 	"context"
 	"database/sql"
-	"flag"
 	"fmt"
-	"io"
-	"log/slog"
 	"runtime"
 	"runtime/metrics"
 	"sync/atomic"
@@ -21,7 +18,6 @@ import (
 	"github.com/eaeu/customs-exchange/client"
 	operatorsv1 "github.com/eaeu/customs-exchange/gen/eaeu/operators/v1"
 	referencev1 "github.com/eaeu/customs-exchange/gen/eaeu/reference/v1"
-	"github.com/eaeu/customs-exchange/internal/app"
 	"github.com/eaeu/customs-exchange/internal/benchkit"
 	"github.com/eaeu/customs-exchange/internal/pki"
 	rules "github.com/eaeu/customs-exchange/internal/rules/accounting"
@@ -196,33 +192,8 @@ func processCPU() time.Duration {
 // defaults (as the binary would have), so that settings added to
 // app.Config later start with their defaults.
 func benchNodeStore(b *testing.B) (string, *pki.DevPKI, store.Store) {
-	b.Helper()
-	var cfg app.Config
-	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	cfg.Register(fs)
-	if err := fs.Parse([]string{"--dev", "--data-dir", b.TempDir(), "--member-state", "KZ", "--grpc-addr", "127.0.0.1:0",
-		"--http-addr", "", "--metrics-addr", "", "--shutdown-timeout", "5s", "--log-level", "info"}); err != nil {
-		b.Fatal(err)
-	}
-	if err := cfg.Finish(); err != nil {
-		b.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.New(ctx, cfg, slog.New(slog.NewJSONHandler(io.Discard, nil)))
-	if err != nil {
-		b.Fatal(err)
-	}
-	addr := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx, func(g, _, _ string) { addr <- g }) }()
-	b.Cleanup(func() { cancel(); <-done })
-	select {
-	case g := <-addr:
-		return g, a.DevPKI(), a.Store()
-	case err := <-done:
-		b.Fatal(err)
-	}
-	return "", nil, nil
+	n := startBenchApp(b, b.TempDir())
+	return n.addr, n.dev, n.app.Store()
 }
 
 // fillAccounts inserts events for items/4... exactly 4 events per item, in

@@ -4,10 +4,7 @@ import (
 	"context"
 	crand "crypto/rand"
 	"encoding/hex"
-	"flag"
 	"fmt"
-	"io"
-	"log/slog"
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
@@ -22,60 +19,20 @@ import (
 	ecommercev1 "github.com/eaeu/customs-exchange/gen/eaeu/ecommerce/v1"
 	operatorsv1 "github.com/eaeu/customs-exchange/gen/eaeu/operators/v1"
 	referencev1 "github.com/eaeu/customs-exchange/gen/eaeu/reference/v1"
-	"github.com/eaeu/customs-exchange/internal/app"
 	"github.com/eaeu/customs-exchange/internal/benchkit"
 	"github.com/eaeu/customs-exchange/internal/pki"
 )
 
-// declNode is an in-process node for the declaration benchmarks: like
-// benchNode, with the declaration settings and a data directory of the
-// caller's choosing (so that a pre-loaded store can be served).
-type declNode struct {
-	addr string
-	dev  *pki.DevPKI
-	app  *app.App
-	stop func() // idempotent; also run at the benchmark's cleanup
-}
+// declNode is an in-process node for the declaration benchmarks, with the
+// declaration settings and a data directory of the caller's choosing (so
+// that a pre-loaded store can be served).
+type declNode = benchApp
 
 func startDeclNode(b *testing.B, dataDir string, registerOnFiling bool) *declNode {
-	b.Helper()
-	// Through the flags, so that every other setting keeps its default.
-	var cfg app.Config
-	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	cfg.Register(fs)
-	if err := fs.Parse([]string{"--dev", "--data-dir", dataDir, "--store", filepath.Join(dataDir, "exchange.db"),
-		"--member-state", "KZ", "--grpc-addr", "127.0.0.1:0",
-		"--http-addr", "", "--metrics-addr", "", "--shutdown-timeout", "5s", "--log-level", "info",
-		fmt.Sprint("--register-on-filing=", registerOnFiling)}); err != nil {
-		b.Fatal(err)
-	}
-	if err := cfg.Finish(); err != nil {
-		b.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.New(ctx, cfg, slog.New(slog.NewJSONHandler(io.Discard, nil)))
-	if err != nil {
-		cancel()
-		b.Fatal(err)
-	}
-	addr := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx, func(g, _, _ string) { addr <- g }) }()
-	var once sync.Once
-	stop := func() { once.Do(func() { cancel(); <-done }) }
-	b.Cleanup(stop)
-	select {
-	case g := <-addr:
-		return &declNode{addr: g, dev: a.DevPKI(), app: a, stop: stop}
-	case err := <-done:
-		once.Do(cancel)
-		b.Fatal(err)
-	}
-	return nil
+	return startBenchApp(b, dataDir, "--store", filepath.Join(dataDir, "exchange.db"),
+		fmt.Sprint("--register-on-filing=", registerOnFiling))
 }
 
-// seedDeclarationBench puts in place what a filing of operatorDeclaration
-// needs: the customs body 55201000, EUR and USD rates, and the dev
 // operator on the register of e-commerce operators.
 func seedDeclarationBench(b *testing.B, n *declNode) {
 	b.Helper()

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -28,14 +29,29 @@ import (
 // store, logs discarded after formatting) and returns its gRPC address and
 // the dev PKI.
 func benchNode(b *testing.B) (string, *pki.DevPKI) {
+	n := startBenchApp(b, b.TempDir())
+	return n.addr, n.dev
+}
+
+// benchApp is an in-process node of a benchmark.
+type benchApp struct {
+	addr string
+	dev  *pki.DevPKI
+	app  *app.App
+	stop func() // idempotent; also run at the benchmark's cleanup
+}
+
+// startBenchApp starts a node in this process on dataDir, configured
+// through the flags (so every setting keeps its documented default) plus
+// extra flags, and waits until it serves.
+func startBenchApp(b *testing.B, dataDir string, extra ...string) *benchApp {
 	b.Helper()
-	dir := b.TempDir()
-	// Through the flags, so every setting has its documented default.
 	var cfg app.Config
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	cfg.Register(fs)
-	if err := fs.Parse([]string{"--dev", "--member-state=KZ", "--data-dir=" + dir, "--grpc-addr=127.0.0.1:0",
-		"--http-addr=", "--metrics-addr=", "--shutdown-timeout=5s"}); err != nil {
+	args := append([]string{"--dev", "--member-state=KZ", "--data-dir=" + dataDir, "--grpc-addr=127.0.0.1:0",
+		"--http-addr=", "--metrics-addr=", "--shutdown-timeout=5s", "--log-level=info"}, extra...)
+	if err := fs.Parse(args); err != nil {
 		b.Fatal(err)
 	}
 	if err := cfg.Finish(); err != nil {
@@ -44,19 +60,23 @@ func benchNode(b *testing.B) (string, *pki.DevPKI) {
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := app.New(ctx, cfg, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	if err != nil {
+		cancel()
 		b.Fatal(err)
 	}
 	addr := make(chan string, 1)
 	done := make(chan error, 1)
 	go func() { done <- a.Run(ctx, func(g, _, _ string) { addr <- g }) }()
-	b.Cleanup(func() { cancel(); <-done })
+	var once sync.Once
+	stop := func() { once.Do(func() { cancel(); <-done }) }
+	b.Cleanup(stop)
 	select {
 	case g := <-addr:
-		return g, a.DevPKI()
+		return &benchApp{addr: g, dev: a.DevPKI(), app: a, stop: stop}
 	case err := <-done:
+		once.Do(cancel)
 		b.Fatal(err)
 	}
-	return "", nil
+	return nil
 }
 
 // echoNode is the baseline: a gRPC server on the same mTLS certificates
