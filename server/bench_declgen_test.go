@@ -8,14 +8,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
-	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	ecommercev1 "github.com/eaeu/customs-exchange/gen/eaeu/ecommerce/v1"
 	"github.com/eaeu/customs-exchange/internal/pki"
@@ -25,31 +24,14 @@ import (
 	"github.com/eaeu/customs-exchange/internal/store/sqlite"
 )
 
-// declTemplate is a registered declaration as the node stores it, cut into
-// literal pieces and the fields that differ from one declaration to the
-// next, so that a million realistic rows can be produced without running
-// the filing path a million times.
+// declTemplate is a registered declaration as the node stores it: its row,
+// and its body decoded, whose fields that differ from one declaration to
+// the next are set for each generated row, so that a million realistic
+// rows can be produced without running the filing path a million times.
 type declTemplate struct {
-	row    store.Declaration
-	pieces []templatePiece
+	row store.Declaration
+	d   *ecommercev1.Declaration
 }
-
-// templatePiece is literal text, or (field != "") a value to fill in.
-type templatePiece struct {
-	text  []byte
-	field string
-}
-
-// Fields of the template that vary per generated declaration.
-const (
-	tmplID        = "id"
-	tmplNumber    = "number"
-	tmplFiling    = "filing_time"
-	tmplUpdate    = "update_time"
-	tmplRegDate   = "registration_date"
-	tmplOperator  = "operator"
-	tmplRecipient = "recipient"
-)
 
 // declarationTemplate files operatorDeclaration on a scratch node that
 // registers at filing, and takes the row the node stored: its body is the
@@ -73,54 +55,9 @@ func declarationTemplate(b *testing.B) *declTemplate {
 	}); err != nil {
 		b.Fatal(err)
 	}
-	stamp := func(m proto.Message) string {
-		j, err := protojson.Marshal(m)
-		if err != nil {
-			b.Fatal(err)
-		}
-		return string(j) // with its quotes
-	}
-	values := map[string]string{
-		tmplID:        `"declarations/` + row.ID + `"`,
-		tmplNumber:    `"` + d.GetNumber() + `"`,
-		tmplFiling:    stamp(d.GetFilingTime()),
-		tmplUpdate:    stamp(d.GetUpdateTime()),
-		tmplRegDate:   `"` + d.GetRegistrationDate() + `"`,
-		tmplOperator:  d.GetDeclarant().GetOperatorRegisterNumber(),
-		tmplRecipient: `"` + d.GetRecipient().GetIndividualNumber() + `"`,
-	}
-	t := &declTemplate{row: row, pieces: []templatePiece{{text: row.Body}}}
-	// Longest values first, so that a date inside a timestamp stays with
-	// the timestamp.
-	fields := make([]string, 0, len(values))
-	for f := range values {
-		fields = append(fields, f)
-	}
-	sort.Slice(fields, func(i, j int) bool { return len(values[fields[i]]) > len(values[fields[j]]) })
-	for _, f := range fields {
-		v := []byte(values[f])
-		var out []templatePiece
-		found := false
-		for _, p := range t.pieces {
-			if p.field != "" {
-				out = append(out, p)
-				continue
-			}
-			parts := bytes.Split(p.text, v)
-			for k, part := range parts {
-				if k > 0 {
-					out = append(out, templatePiece{field: f})
-					found = true
-				}
-				if len(part) > 0 {
-					out = append(out, templatePiece{text: part})
-				}
-			}
-		}
-		if !found {
-			b.Fatalf("template: %s %s is not in the stored body %s", f, v, row.Body)
-		}
-		t.pieces = out
+	t := &declTemplate{row: row, d: &ecommercev1.Declaration{}}
+	if err := proto.Unmarshal(row.Body, t.d); err != nil {
+		b.Fatalf("template: the stored body is not a binary declaration: %v", err)
 	}
 	return t
 }
@@ -150,6 +87,9 @@ func benchRecipientKey(id string) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// bodyOut encodes bodies as the node does.
+var bodyOut = proto.MarshalOptions{Deterministic: true}
+
 // row builds declaration i from the template into buf (reused).
 func (g *declGen) row(t *declTemplate, i int, buf []byte) (store.Declaration, []byte) {
 	day := g.day(i)
@@ -161,27 +101,14 @@ func (g *declGen) row(t *declTemplate, i int, buf []byte) (store.Declaration, []
 	operator := fmt.Sprintf("KZ-EO-%07d", i%20+1)
 	recipient := fmt.Sprintf("9%011d", i%200_000)
 	regDate := dates.Format(day)
-	const stampLayout = `"2006-01-02T15:04:05.000000000Z"`
-	buf = buf[:0]
-	for _, p := range t.pieces {
-		switch p.field {
-		case "":
-			buf = append(buf, p.text...)
-		case tmplID:
-			buf = append(append(append(buf, `"declarations/`...), id...), '"')
-		case tmplNumber:
-			buf = append(append(append(buf, '"'), number...), '"')
-		case tmplFiling:
-			buf = filed.AppendFormat(buf, stampLayout)
-		case tmplUpdate:
-			buf = updated.AppendFormat(buf, stampLayout)
-		case tmplRegDate:
-			buf = append(append(append(buf, '"'), regDate...), '"')
-		case tmplOperator:
-			buf = append(buf, operator...)
-		case tmplRecipient:
-			buf = append(append(append(buf, '"'), recipient...), '"')
-		}
+	d := t.d
+	d.Name, d.Number, d.RegistrationDate = "declarations/"+id, number, regDate
+	d.FilingTime, d.UpdateTime = timestamppb.New(filed), timestamppb.New(updated)
+	d.Declarant.OperatorRegisterNumber = operator
+	d.Recipient.IndividualNumber = recipient
+	buf, err := bodyOut.MarshalAppend(buf[:0], d)
+	if err != nil {
+		panic(err)
 	}
 	return store.Declaration{
 		ID: id, Number: number, Status: t.row.Status, CustomsBody: t.row.CustomsBody, Operator: operator,
@@ -268,7 +195,7 @@ func loadDeclarations(b *testing.B, dataDir string, t *declTemplate, rows int) *
 		b.Fatal(err)
 	}
 	d := &ecommercev1.Declaration{}
-	if err := protojson.Unmarshal(first.Body, d); err != nil || d.GetNumber() != g.number(0) || d.GetName() != "declarations/"+first.ID {
+	if err := proto.Unmarshal(first.Body, d); err != nil || d.GetNumber() != g.number(0) || d.GetName() != "declarations/"+first.ID {
 		b.Fatalf("generated body does not decode to its row: %v %s %s", err, d.GetNumber(), d.GetName())
 	}
 	fi, _ := os.Stat(path)

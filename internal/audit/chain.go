@@ -47,6 +47,12 @@ func Append(ctx context.Context, tx store.AuditTx, r store.AuditRecord) (store.A
 	if err != nil {
 		return r, fmt.Errorf("audit head: %w", err)
 	}
+	return AppendAt(ctx, tx, seq, prev, r)
+}
+
+// AppendAt is Append for a caller that has already taken the head (seq and
+// its hash, as AuditHead returned them) in tx.
+func AppendAt(ctx context.Context, tx store.AuditTx, seq int64, prev []byte, r store.AuditRecord) (store.AuditRecord, error) {
 	if len(prev) == 0 {
 		prev = Genesis
 	}

@@ -243,4 +243,12 @@ type DeclarationTx interface {
 	// NextSerial returns the next value (1, 2, ...) of the named counter,
 	// e.g. the daily serial of a customs body's declaration numbers.
 	NextSerial(ctx context.Context, counter string) (int64, error)
+	// Counter returns the named counter's value, 0 when it has none.
+	Counter(ctx context.Context, counter string) (int64, error)
 }
+
+// ReferenceGeneration is the counter every change to the data that checks
+// and prices a declaration moves (customs bodies, duty schedules,
+// calendars, exchange rates, the register of operators): the store's
+// triggers move it in the transaction of the change.
+const ReferenceGeneration = "generation/reference"

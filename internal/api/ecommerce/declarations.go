@@ -6,10 +6,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
-
-	"github.com/google/uuid"
-	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/types/known/timestamppb"
+	"time"
 
 	authv1 "github.com/eaeu/customs-exchange/gen/eaeu/auth/v1"
 	ecommercev1 "github.com/eaeu/customs-exchange/gen/eaeu/ecommerce/v1"
@@ -24,45 +21,19 @@ import (
 	"github.com/eaeu/customs-exchange/internal/store"
 )
 
-// FileDeclaration implements the RPC.
+// FileDeclaration implements the RPC. The checks, and at a node that
+// registers at filing the duty, are done outside the single writer
+// (mutation.RunPlanned); the writer only numbers and stores (filing.go).
 func (s *Server) FileDeclaration(ctx context.Context, req *ecommercev1.FileDeclarationRequest) (*ecommercev1.FileDeclarationResponse, error) {
 	c := caller.From(ctx)
-	return mutation.Run(ctx, s.Store, req, func() *ecommercev1.FileDeclarationResponse { return &ecommercev1.FileDeclarationResponse{} },
-		func(ctx context.Context, tx store.Tx) (*ecommercev1.FileDeclarationResponse, mutation.Result, error) {
-			today := s.today()
-			in := req.GetDeclaration()
-			if err := s.checkFiling(ctx, tx, c, in, today); err != nil {
-				return nil, mutation.Result{}, err
-			}
-			d := proto.Clone(in).(*ecommercev1.Declaration)
-			id := uuid.NewString()
-			now := s.now()
-			d.Name, d.Number, d.Status, d.Version = "declarations/"+id, "", ecommercev1.DeclarationStatus_DECLARATION_STATUS_FILED, 1
-			d.FilingTime, d.UpdateTime, d.RegistrationDate = timestamppb.New(now), timestamppb.New(now), ""
-			d.Duty, d.Obligation, d.Payments, d.WithdrawalReason = nil, nil, nil, ""
-			for _, p := range d.GetParcels() {
-				for _, it := range p.GetItems() {
-					it.ReleaseStatus, it.ReleaseNote = ecommercev1.ItemReleaseStatus_ITEM_RELEASE_STATUS_PENDING, ""
-				}
-			}
-			body, err := encode(d)
+	return mutation.RunPlanned(ctx, s.Store, req, func() *ecommercev1.FileDeclarationResponse { return &ecommercev1.FileDeclarationResponse{} },
+		func(ctx context.Context, tx store.Tx) (*filing, error) {
+			return s.planFiling(ctx, tx, c, req.GetDeclaration())
+		},
+		func(ctx context.Context, tx store.Tx, f *filing) (*ecommercev1.FileDeclarationResponse, mutation.Result, error) {
+			d, err := s.storeFiling(ctx, tx, f)
 			if err != nil {
 				return nil, mutation.Result{}, err
-			}
-			row := store.Declaration{ID: id, Status: d.GetStatus().String(), CustomsBody: d.GetCustomsBodyCode(),
-				Operator: d.GetDeclarant().GetOperatorRegisterNumber(), RecipientKey: recipientKey(recipientID(d.GetRecipient())),
-				FilingDate: dates.Format(today), FilingTime: now, UpdateTime: now, Body: body, Revision: 1}
-			if err := tx.CreateDeclaration(ctx, row); err != nil {
-				return nil, mutation.Result{}, err
-			}
-			d.Etag = etag(1)
-			if err := s.keepVersion(ctx, tx, id, d, "filed", c); err != nil {
-				return nil, mutation.Result{}, err
-			}
-			if s.RegisterOnFiling {
-				if d, err = s.register(ctx, tx, row, d); err != nil {
-					return nil, mutation.Result{}, err
-				}
 			}
 			return &ecommercev1.FileDeclarationResponse{Declaration: d}, mutation.Result{Resource: d.GetName(), Detail: "filed " + d.GetStatus().String()}, nil
 		})
@@ -75,15 +46,23 @@ func (s *Server) register(ctx context.Context, tx store.Tx, row store.Declaratio
 		return nil, errs.WrongState("%s is %s; only a filed declaration can be registered", d.GetName(), d.GetStatus())
 	}
 	day := s.today()
+	if err := s.price(ctx, tx, d, day); err != nil {
+		return nil, err
+	}
+	if err := s.number(ctx, tx, d, day); err != nil {
+		return nil, err
+	}
+	return s.save(ctx, tx, row, d)
+}
+
+// price fixes the registration date day, computes the duty with that
+// date's rates, and makes the obligation arise (art. 309.9): all of the
+// registration but the number.
+func (s *Server) price(ctx context.Context, tx store.Tx, d *ecommercev1.Declaration, day time.Time) error {
 	assessment, res, err := s.assess(ctx, tx, s.NodeState, day, d.GetParcels())
 	if err != nil {
-		return nil, err
+		return err
 	}
-	serial, err := tx.NextSerial(ctx, rules.SerialCounter(d.GetCustomsBodyCode(), day))
-	if err != nil {
-		return nil, err
-	}
-	d.Number = rules.Number(d.GetCustomsBodyCode(), day, serial)
 	d.RegistrationDate = dates.Format(day)
 	d.Status = ecommercev1.DeclarationStatus_DECLARATION_STATUS_REGISTERED
 	d.Duty = assessment
@@ -93,7 +72,18 @@ func (s *Server) register(ctx context.Context, tx store.Tx, row store.Declaratio
 	}
 	d.Obligation = &ecommercev1.Obligation{State: ecommercev1.ObligationState_OBLIGATION_STATE_ARISEN, Debtor: debtor}
 	setObligation(d.Obligation, res.Total, d.GetPayments(), s.NationalCurrency)
-	return s.save(ctx, tx, row, d)
+	return nil
+}
+
+// number assigns the registration number: the customs body, the
+// registration date day and the body's next serial of that day.
+func (s *Server) number(ctx context.Context, tx store.Tx, d *ecommercev1.Declaration, day time.Time) error {
+	serial, err := tx.NextSerial(ctx, rules.SerialCounter(d.GetCustomsBodyCode(), day))
+	if err != nil {
+		return err
+	}
+	d.Number = rules.Number(d.GetCustomsBodyCode(), day, serial)
+	return nil
 }
 
 // RegisterDeclaration implements the RPC.

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/cockroachdb/apd/v3"
-	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	authv1 "github.com/eaeu/customs-exchange/gen/eaeu/auth/v1"
@@ -96,9 +95,7 @@ func visible(ctx context.Context, tx store.Tx, c caller.Caller, d store.Declarat
 	return false, nil
 }
 
-var jsonOut = protojson.MarshalOptions{UseProtoNames: true}
-
-func encode(d *ecommercev1.Declaration) ([]byte, error) { return jsonOut.Marshal(d) }
+func encode(d *ecommercev1.Declaration) ([]byte, error) { return marshalBody(d) }
 
 // load reads a declaration the caller may see; NOT_FOUND otherwise, so
 // that its existence is not revealed either.
@@ -120,7 +117,7 @@ func load(ctx context.Context, tx store.Tx, c caller.Caller, name string) (store
 
 func decode(row store.Declaration) (*ecommercev1.Declaration, error) {
 	d := &ecommercev1.Declaration{}
-	if err := protojson.Unmarshal(row.Body, d); err != nil {
+	if err := unmarshalBody(row.Body, d); err != nil {
 		return nil, err
 	}
 	d.Etag = etag(row.Revision)

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"google.golang.org/protobuf/encoding/protojson"
-
 	ecommercev1 "github.com/eaeu/customs-exchange/gen/eaeu/ecommerce/v1"
 	"github.com/eaeu/customs-exchange/internal/caller"
 	"github.com/eaeu/customs-exchange/internal/store"
@@ -20,13 +18,22 @@ func versionSortKey(id string, v int32) string { return fmt.Sprintf("%s/%07d", i
 
 // keepVersion stores d as its current version.
 func (s *Server) keepVersion(ctx context.Context, tx store.Tx, id string, d *ecommercev1.Declaration, reason string, author caller.Caller) error {
-	body, err := jsonOut.Marshal(&ecommercev1.DeclarationVersion{Version: d.GetVersion(), Reason: reason, Author: author.Subject.URI, Declaration: d})
+	doc, err := s.versionDocument(id, d, reason, author)
 	if err != nil {
 		return err
 	}
+	return tx.CreateDocument(ctx, doc)
+}
+
+// versionDocument is the stored form of d as its current version.
+func (s *Server) versionDocument(id string, d *ecommercev1.Declaration, reason string, author caller.Caller) (store.Document, error) {
+	body, err := marshalBody(&ecommercev1.DeclarationVersion{Version: d.GetVersion(), Reason: reason, Author: author.Subject.URI, Declaration: d})
+	if err != nil {
+		return store.Document{}, err
+	}
 	now := s.now()
-	return tx.CreateDocument(ctx, store.Document{Kind: kindVersion, Name: fmt.Sprintf("%s/versions/%d", d.GetName(), d.GetVersion()),
-		Scope: id, SortKey: versionSortKey(id, d.GetVersion()), Body: body, CreateTime: now, UpdateTime: now})
+	return store.Document{Kind: kindVersion, Name: fmt.Sprintf("%s/versions/%d", d.GetName(), d.GetVersion()),
+		Scope: id, SortKey: versionSortKey(id, d.GetVersion()), Body: body, CreateTime: now, UpdateTime: now}, nil
 }
 
 // ListDeclarationVersions implements the RPC.
@@ -44,7 +51,7 @@ func (s *Server) ListDeclarationVersions(ctx context.Context, req *ecommercev1.L
 		}
 		for _, doc := range docs {
 			v := &ecommercev1.DeclarationVersion{}
-			if err := protojson.Unmarshal(doc.Body, v); err != nil {
+			if err := unmarshalBody(doc.Body, v); err != nil {
 				return err
 			}
 			resp.Versions = append(resp.Versions, v)

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -141,7 +140,7 @@ func setPurchaseRules(p *ecommercev1.WarehousePurchase, r wrules.Purchase) {
 
 func decodePurchase(row store.WarehousePurchase) (*ecommercev1.WarehousePurchase, error) {
 	p := &ecommercev1.WarehousePurchase{}
-	if err := protojson.Unmarshal(row.Body, p); err != nil {
+	if err := unmarshalBody(row.Body, p); err != nil {
 		return nil, err
 	}
 	p.Etag = etag(row.Revision)
@@ -152,7 +151,7 @@ func decodePurchase(row store.WarehousePurchase) (*ecommercev1.WarehousePurchase
 func purchaseRow(p *ecommercev1.WarehousePurchase) (store.WarehousePurchase, error) {
 	q := proto.Clone(p).(*ecommercev1.WarehousePurchase)
 	q.Etag = ""
-	body, err := jsonOut.Marshal(q)
+	body, err := marshalBody(q)
 	if err != nil {
 		return store.WarehousePurchase{}, err
 	}

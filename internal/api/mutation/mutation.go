@@ -38,69 +38,103 @@ type Result struct {
 
 var deterministic = proto.MarshalOptions{Deterministic: true}
 
+// call is what identifies one mutating call for its idempotency record.
+type call struct {
+	c         caller.Caller
+	method    string
+	requestID string
+	sum       [sha256.Size]byte // of the request
+	key       string            // caller | method | request id
+}
+
+func newCall(ctx context.Context, req Request) (*call, error) {
+	reqBytes, err := deterministic.Marshal(req)
+	if err != nil {
+		return nil, fmt.Errorf("marshal request: %w", err)
+	}
+	k := &call{c: caller.From(ctx), requestID: req.GetRequestId(), sum: sha256.Sum256(reqBytes)}
+	k.method, _ = grpc.Method(ctx)
+	k.key = k.c.Subject.URI + "|" + k.method + "|" + k.requestID
+	return k, nil
+}
+
+// keyed: without a request id there is nothing to deduplicate on; the
+// change and its audit record are still written in one transaction.
+func (k *call) keyed() bool { return k.requestID != "" }
+
+// replay returns the response stored for an earlier call with this key, or
+// found false when there is none.
+func replay[R proto.Message](ctx context.Context, tx store.Tx, k *call, newResp func() R) (resp R, found bool, err error) {
+	if !k.keyed() {
+		return resp, false, nil
+	}
+	prev, err := tx.GetIdempotency(ctx, k.key)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return resp, false, nil
+	case err != nil:
+		return resp, false, err
+	case !bytes.Equal(prev.RequestHash, k.sum[:]):
+		return resp, false, errs.RequestIDReused()
+	}
+	resp = newResp()
+	return resp, true, proto.Unmarshal(prev.Response, resp)
+}
+
+// record writes the audit record, linked after the head at seq (with its
+// hash prev), and the idempotency record of a call that succeeded.
+func (k *call) record(ctx context.Context, tx store.Tx, seq int64, prev []byte, r proto.Message, res Result) error {
+	if _, err := audit.AppendAt(ctx, tx, seq, prev, audit.Entry{
+		Caller: k.c, Method: k.method, Resource: res.Resource, RequestID: k.requestID,
+		Outcome: auditv1.Outcome_OUTCOME_OK, StatusCode: "OK", Detail: res.Detail,
+	}.Record()); err != nil {
+		return err
+	}
+	if !k.keyed() {
+		return nil
+	}
+	out, err := deterministic.Marshal(r)
+	if err != nil {
+		return fmt.Errorf("marshal response: %w", err)
+	}
+	if err := tx.PutIdempotency(ctx, store.IdempotencyRecord{
+		Key: k.key, RequestHash: k.sum[:], Response: out, CreateTime: time.Now().UTC(),
+	}); err != nil {
+		return fmt.Errorf("%w: %w", errConcurrentRetry, err)
+	}
+	return nil
+}
+
 // Run executes fn in one Update transaction together with the idempotency
 // check and the audit record. newResp makes an empty response to decode a
 // replayed one into.
 func Run[R proto.Message](ctx context.Context, st store.Store, req Request, newResp func() R,
 	fn func(ctx context.Context, tx store.Tx) (R, Result, error)) (R, error) {
 	var zero R
-	c := caller.From(ctx)
-	method, _ := grpc.Method(ctx)
-	reqBytes, err := deterministic.Marshal(req)
+	k, err := newCall(ctx, req)
 	if err != nil {
-		return zero, fmt.Errorf("marshal request: %w", err)
+		return zero, err
 	}
-	sum := sha256.Sum256(reqBytes)
-	key := c.Subject.URI + "|" + method + "|" + req.GetRequestId()
-
-	// Without a request id there is nothing to deduplicate on: the change
-	// and its audit record are still written in one transaction.
-	keyed := req.GetRequestId() != ""
 	var resp R
 	for attempt := 0; ; attempt++ {
 		err = st.Update(ctx, func(tx store.Tx) error {
-			prev, err := tx.GetIdempotency(ctx, key)
-			if !keyed {
-				err = store.ErrNotFound
-			}
-			switch {
-			case err == nil:
-				if !bytes.Equal(prev.RequestHash, sum[:]) {
-					return errs.RequestIDReused()
-				}
-				resp = newResp()
-				return proto.Unmarshal(prev.Response, resp)
-			case !errors.Is(err, store.ErrNotFound):
+			prev, found, err := replay(ctx, tx, k, newResp)
+			if found || err != nil {
+				resp = prev
 				return err
 			}
 			r, res, err := fn(ctx, tx)
 			if err != nil {
 				return err
 			}
-			if _, err := audit.Append(ctx, tx, audit.Entry{
-				Caller: c, Method: method, Resource: res.Resource, RequestID: req.GetRequestId(),
-				Outcome: auditv1.Outcome_OUTCOME_OK, StatusCode: "OK", Detail: res.Detail,
-			}.Record()); err != nil {
-				return err
+			seq, head, err := tx.AuditHead(ctx)
+			if err != nil {
+				return fmt.Errorf("audit head: %w", err)
 			}
 			resp = r
-			if !keyed {
-				return nil
-			}
-			out, err := deterministic.Marshal(r)
-			if err != nil {
-				return fmt.Errorf("marshal response: %w", err)
-			}
-			if err := tx.PutIdempotency(ctx, store.IdempotencyRecord{
-				Key: key, RequestHash: sum[:], Response: out, CreateTime: time.Now().UTC(),
-			}); err != nil {
-				return fmt.Errorf("%w: %w", errConcurrentRetry, err)
-			}
-			return nil
+			return k.record(ctx, tx, seq, head, r, res)
 		})
-		// Two copies of one request raced on another instance: run again,
-		// and the second run finds the first one's answer.
-		if errors.Is(err, errConcurrentRetry) && errors.Is(err, store.ErrAlreadyExists) && attempt == 0 {
+		if retryRace(err, attempt) {
 			continue
 		}
 		if err != nil {
@@ -108,6 +142,12 @@ func Run[R proto.Message](ctx context.Context, st store.Store, req Request, newR
 		}
 		return resp, nil
 	}
+}
+
+// retryRace: two copies of one request raced on another instance: run
+// again, and the second run finds the first one's answer.
+func retryRace(err error, attempt int) bool {
+	return errors.Is(err, errConcurrentRetry) && errors.Is(err, store.ErrAlreadyExists) && attempt == 0
 }
 
 var errConcurrentRetry = errors.New("idempotency record written concurrently")

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 
 	"github.com/eaeu/customs-exchange/internal/store"
@@ -136,6 +137,18 @@ func (t *tx) ListDeclarations(ctx context.Context, q store.DeclarationQuery) ([]
 		return nil, fmt.Errorf("store: list declarations: %w", err)
 	}
 	return out, nil
+}
+
+func (t *tx) Counter(ctx context.Context, counter string) (int64, error) {
+	var v int64
+	err := t.queryRow(ctx, `SELECT value FROM counters WHERE name = ?`, counter).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("store: counter %q: %w", counter, err)
+	}
+	return v, nil
 }
 
 func (t *tx) NextSerial(ctx context.Context, counter string) (int64, error) {

@@ -145,3 +145,68 @@ func runDeclarations(t *testing.T, open opener) {
 		})
 	})
 }
+
+// runReferenceGeneration checks the counter a filing checked outside the
+// writer relies on: every change to reference data or to the register
+// moves it, in the same transaction; other documents leave it alone.
+func runReferenceGeneration(t *testing.T, open opener) {
+	t.Run("ReferenceGenerationMovesWithReferenceData", func(t *testing.T) {
+		s := open(t)
+		gen := func() int64 {
+			var g int64
+			view(t, s, func(tx store.Tx) error {
+				var err error
+				g, err = tx.Counter(ctx(t), store.ReferenceGeneration)
+				return err
+			})
+			return g
+		}
+		g0 := gen()
+		if g0 < 1 {
+			t.Fatalf("the generation starts at 1 or more, got %d", g0)
+		}
+		update(t, s, func(tx store.Tx) error {
+			return tx.CreateDocument(ctx(t), doc("declaration_version", "declarations/x/versions/1", "x", "x/1"))
+		})
+		if g := gen(); g != g0 {
+			t.Fatalf("a declaration version moved the generation %d -> %d", g0, g)
+		}
+		steps := []struct {
+			what string
+			fn   func(tx store.Tx) error
+		}{
+			{"customs body created", func(tx store.Tx) error {
+				return tx.CreateDocument(ctx(t), doc("customs_body", "customsBodies/55201000", "KZ", "55201000"))
+			}},
+			{"operator created", func(tx store.Tx) error {
+				return tx.CreateDocument(ctx(t), doc("operator", "operators/KZ-EO-0000001", "KZ-OP-0001", "KZ-EO-0000001"))
+			}},
+			{"operator changed", func(tx store.Tx) error {
+				d := doc("operator", "operators/KZ-EO-0000001", "KZ-OP-0001", "KZ-EO-0000001")
+				d.Body = []byte(`{"status":"excluded"}`)
+				return tx.UpdateDocument(ctx(t), d, 1)
+			}},
+			{"exchange rate created", func(tx store.Tx) error {
+				return tx.CreateExchangeRate(ctx(t), rate("EUR", "2026-01-01", "512.5"))
+			}},
+		}
+		for _, st := range steps {
+			before := gen()
+			update(t, s, st.fn)
+			if g := gen(); g <= before {
+				t.Fatalf("%s: the generation stayed at %d", st.what, g)
+			}
+		}
+		// A change rolled back leaves it where it was.
+		before := gen()
+		_ = s.Update(ctx(t), func(tx store.Tx) error {
+			if err := tx.CreateDocument(ctx(t), doc("duty_schedule", "dutySchedules/EEC-2026", "EEC", "2026-01-01/EEC-2026")); err != nil {
+				return err
+			}
+			return store.ErrConflict
+		})
+		if g := gen(); g != before {
+			t.Fatalf("a rolled-back change moved the generation %d -> %d", before, g)
+		}
+	})
+}

@@ -20,6 +20,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("Audit", func(t *testing.T) { runAudit(t, open) })
 	t.Run("Transactions", func(t *testing.T) { runTransactions(t, open) })
 	t.Run("Declarations", func(t *testing.T) { runDeclarations(t, open) })
+	t.Run("ReferenceGeneration", func(t *testing.T) { runReferenceGeneration(t, open) })
 	t.Run("WarehousePurchases", func(t *testing.T) { runWarehouse(t, open) })
 	t.Run("Exchange", func(t *testing.T) { runExchange(t, open) })
 	t.Run("Accounting", func(t *testing.T) { runAccounting(t, open) })
