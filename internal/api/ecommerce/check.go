@@ -104,6 +104,10 @@ func (s *Server) checkFiling(ctx context.Context, tx store.Tx, c caller.Caller, 
 	}
 	// The rates must exist for the filing date, so that registration can
 	// compute the duty.
+	t, err := s.tariff(ctx, tx, s.NodeState, filed)
+	if err != nil {
+		return err
+	}
 	seen := map[string]bool{}
 	for i, p := range d.GetParcels() {
 		for k, it := range p.GetItems() {
@@ -112,13 +116,9 @@ func (s *Server) checkFiling(ctx context.Context, tx store.Tx, c caller.Caller, 
 				continue
 			}
 			seen[code] = true
-			if _, err := s.rates.Resolve(ctx, tx, code, filed); err != nil {
-				if e, ok := errs.As(err); ok && e.Kind == errs.KindNotFound {
-					v.add(fmt.Sprintf("declaration.parcels[%d].items[%d].price.currency_code", i, k),
-						"no exchange rate of %s is in force on %s", code, dates.Format(filed))
-					continue
-				}
-				return err
+			if _, ok := t.rates[code]; !ok {
+				v.add(fmt.Sprintf("declaration.parcels[%d].items[%d].price.currency_code", i, k),
+					"no exchange rate of %s is in force on %s", code, dates.Format(filed))
 			}
 		}
 	}

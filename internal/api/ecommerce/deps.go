@@ -44,7 +44,8 @@ type Deps struct {
 type Server struct {
 	ecommercev1.UnimplementedDeclarationServiceServer
 	Deps
-	rates *reference.ExchangeRates
+	rates   *reference.ExchangeRates
+	tariffs tariffs
 }
 
 // New returns the service.

@@ -2,7 +2,6 @@ package ecommerce
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -10,7 +9,6 @@ import (
 
 	ecommercev1 "github.com/eaeu/customs-exchange/gen/eaeu/ecommerce/v1"
 	referencev1 "github.com/eaeu/customs-exchange/gen/eaeu/reference/v1"
-	"github.com/eaeu/customs-exchange/internal/api/reference"
 	"github.com/eaeu/customs-exchange/internal/errs"
 	"github.com/eaeu/customs-exchange/internal/rules/dates"
 	"github.com/eaeu/customs-exchange/internal/rules/duty"
@@ -96,61 +94,32 @@ func parcelsOf(ps []*ecommercev1.Parcel) ([]duty.Parcel, error) {
 // assess computes the duty of parcels filed in memberState with the
 // schedules and exchange rates in force on day (art. 309.8(8)).
 func (s *Server) assess(ctx context.Context, tx store.Tx, memberState string, day time.Time, parcels []*ecommercev1.Parcel) (*ecommercev1.DutyAssessment, duty.Result, error) {
-	eec, err := reference.InForce(ctx, tx, "EEC", day)
+	t, err := s.tariff(ctx, tx, memberState, day)
 	if err != nil {
 		return nil, duty.Result{}, err
 	}
-	if eec == nil {
-		e := errs.NotFound("a Commission duty schedule in force on " + dates.Format(day))
-		return nil, duty.Result{}, e.WithReason("REASON_NO_DUTY_SCHEDULE")
+	if t.err != nil {
+		return nil, duty.Result{}, t.err
 	}
-	in := duty.Input{NationalCurrency: s.NationalCurrency, MinorUnits: s.MinorUnits}
-	if in.Commission, err = scheduleOf(eec); err != nil {
-		return nil, duty.Result{}, err
-	}
-	used := []string{eec.GetName()}
-	national, err := reference.InForce(ctx, tx, memberState, day)
-	if err != nil {
-		return nil, duty.Result{}, err
-	}
-	if national != nil {
-		ns, err := scheduleOf(national)
-		if err != nil {
-			return nil, duty.Result{}, err
-		}
-		in.National = &ns
-		used = append(used, national.GetName())
-	}
-	// Every currency the computation needs, resolved once, in force on day.
-	rates := map[string]apd.Decimal{}
-	need := []string{in.Commission.NormCurrency}
 	for _, p := range parcels {
 		for _, it := range p.GetItems() {
-			need = append(need, it.GetPrice().GetCurrencyCode())
+			if code := it.GetPrice().GetCurrencyCode(); code != s.NationalCurrency {
+				if _, ok := t.rates[code]; !ok {
+					e := errs.NotFound(fmt.Sprintf("an exchange rate of %s in force on %s", code, dates.Format(day)))
+					return nil, duty.Result{}, e.WithReason("REASON_NO_EXCHANGE_RATE")
+				}
+			}
 		}
 	}
-	for _, code := range need {
-		if _, ok := rates[code]; ok || code == s.NationalCurrency {
-			continue
-		}
-		r, err := s.rates.Resolve(ctx, tx, code, day)
-		if err != nil {
-			return nil, duty.Result{}, err
-		}
-		rates[code] = r.Rate
-	}
-	in.Rates = duty.MapRates(rates)
-	if in.Parcels, err = parcelsOf(parcels); err != nil {
-		return nil, duty.Result{}, errs.Field("parcels", "%v", err)
-	}
-	res, err := duty.Compute(in)
+	in, err := parcelsOf(parcels)
 	if err != nil {
-		if errors.Is(err, duty.ErrNoRate) {
-			return nil, duty.Result{}, errs.NotFound(err.Error()).WithReason("REASON_NO_EXCHANGE_RATE")
-		}
 		return nil, duty.Result{}, errs.Field("parcels", "%v", err)
 	}
-	return assessmentOf(res, day, used), res, nil
+	res, err := t.prepared.Compute(in)
+	if err != nil {
+		return nil, duty.Result{}, dutyError(err)
+	}
+	return assessmentOf(res, day, t.schedules), res, nil
 }
 
 func assessmentOf(r duty.Result, day time.Time, schedules []string) *ecommercev1.DutyAssessment {
@@ -163,7 +132,7 @@ func assessmentOf(r duty.Result, day time.Time, schedules []string) *ecommercev1
 		pd := &ecommercev1.ParcelDuty{ParcelNumber: p.ParcelID, Value: p.Value.Text('f'), ValueNorm: p.ValueNorm.Text('f'),
 			WeightNormKg: p.WeightNorm.Text('f'), Rate: p.Rate.Text('f'), DutyFree: p.DutyFree, Duty: p.Duty.Text('f'),
 			Taxes: taxes.Text('f'), Total: p.Total.Text('f')}
-		for _, st := range p.Steps {
+		for _, st := range p.Steps.All() {
 			pd.Steps = append(pd.Steps, &ecommercev1.DutyStep{Description: st.Description, LegalBasis: st.LegalBasis, Amount: st.Amount})
 		}
 		a.Parcels = append(a.Parcels, pd)

@@ -25,13 +25,15 @@ func decp(tb testing.TB, s string) *apd.Decimal {
 	return &d
 }
 
-// kztRates are the registration-date rates of the examples: KZT per unit.
-func kztRates(tb testing.TB) Rates {
-	return MapRates(map[string]apd.Decimal{
+// kztRateMap holds the registration-date rates of the examples: KZT per unit.
+func kztRateMap(tb testing.TB) map[string]apd.Decimal {
+	return map[string]apd.Decimal{
 		"EUR": dec(tb, "512.37"),
 		"USD": dec(tb, "471.2"),
-	})
+	}
 }
+
+func kztRates(tb testing.TB) Rates { return MapRates(kztRateMap(tb)) }
 
 func item(tb testing.TB, id, hs, price, currency, qty string) Item {
 	return Item{ID: id, HSCode: hs, Price: dec(tb, price), Currency: currency, Quantity: dec(tb, qty)}
@@ -323,15 +325,15 @@ func TestCompute(t *testing.T) {
 // step is the total.
 func checkSteps(t *testing.T, p *ParcelDuty) {
 	t.Helper()
-	if len(p.Steps) == 0 {
+	if p.Steps.Len() == 0 {
 		t.Fatal("no steps")
 	}
-	for i, s := range p.Steps {
+	for i, s := range p.Steps.All() {
 		if s.Description == "" || s.LegalBasis == "" || s.Amount == "" {
 			t.Errorf("step %d incomplete: %+v", i, s)
 		}
 	}
-	last := p.Steps[len(p.Steps)-1]
+	last := p.Steps.At(p.Steps.Len() - 1)
 	if last.Amount != p.Total.String() || !strings.Contains(last.LegalBasis, "309.9(4)") {
 		t.Errorf("last step = %+v, want the total %s", last, p.Total.String())
 	}
@@ -346,7 +348,7 @@ func TestComputeSteps(t *testing.T) {
 		t.Fatal(err)
 	}
 	var got []string
-	for _, s := range res.Parcels[0].Steps {
+	for _, s := range res.Parcels[0].Steps.All() {
 		got = append(got, s.Description+" | "+s.LegalBasis+" | "+s.Amount)
 	}
 	want := []string{
@@ -623,6 +625,11 @@ func TestFiveEuroRule(t *testing.T) {
 	}
 }
 
+func secondLastStep(res *Result) string {
+	st := &res.Parcels[0].Steps
+	return st.At(st.Len() - 2).Description
+}
+
 // TestComputeConcurrent: Compute shares nothing between calls (its buffers
 // come from a pool); run with -race.
 func TestComputeConcurrent(t *testing.T) {
@@ -633,7 +640,7 @@ func TestComputeConcurrent(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want[i] = res.Total.String() + " " + res.Parcels[0].Steps[len(res.Parcels[0].Steps)-2].Description
+		want[i] = res.Total.String() + " " + secondLastStep(&res)
 	}
 	done := make(chan error)
 	for g := 0; g < 8; g++ {
@@ -645,7 +652,7 @@ func TestComputeConcurrent(t *testing.T) {
 					done <- err
 					return
 				}
-				if got := res.Total.String() + " " + res.Parcels[0].Steps[len(res.Parcels[0].Steps)-2].Description; got != want[i] {
+				if got := res.Total.String() + " " + secondLastStep(&res); got != want[i] {
 					done <- fmt.Errorf("input %d: got %q, want %q", i, got, want[i])
 					return
 				}

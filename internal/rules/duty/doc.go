@@ -11,6 +11,13 @@
 // returns, per parcel, the duty, any national taxes the schedule lists,
 // and the steps of the computation with the paragraph each rests on.
 //
+// Everything but the parcels is the same for every declaration registered
+// on one date in one member state: Prepare converts such a Tariff once
+// (schedules validated, norms and rates converted, the texts every parcel
+// shares formatted), and Prepared.Compute then computes each declaration,
+// with the same Result and errors as Compute, from many goroutines at once.
+// Compute prepares the tariff of its Input for that one declaration.
+//
 // # Arithmetic
 //
 // Every intermediate amount is exact. Amounts whose coefficient fits in 64

@@ -55,9 +55,14 @@ func FuzzComputeInvariants(f *testing.F) {
 	f.Add(uint32(0), uint8(4), uint32(0), uint32(0), uint32(0), uint8(0), uint8(18))
 	f.Fuzz(func(t *testing.T, priceCents uint32, qty uint8, grams, dCents, dGrams uint32, currency, flags uint8) {
 		compute := func(price, weight uint32) *ParcelDuty {
-			res, err := Compute(fuzzInput(t, price, qty, weight, currency, flags))
+			in := fuzzInput(t, price, qty, weight, currency, flags)
+			res, err := Compute(in)
 			if err != nil {
 				t.Fatalf("Compute(price %d, grams %d): %v", price, weight, err)
+			}
+			// A prepared tariff gives the same result, steps included.
+			if got, want := resultText(computePrepared(tariffOf(t, &in), in.Parcels)), resultText(res, nil); got != want {
+				t.Fatalf("Prepared.Compute(price %d, grams %d):\n%s\nCompute:\n%s", price, weight, got, want)
 			}
 			p := &res.Parcels[0]
 			checkInvariants(t, p)

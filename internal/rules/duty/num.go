@@ -3,7 +3,6 @@ package duty
 import (
 	"errors"
 	"math/bits"
-	"strconv"
 
 	"github.com/cockroachdb/apd/v3"
 )
@@ -22,9 +21,11 @@ import (
 // alias. Every amount Compute handles is non-negative: inputs are validated
 // and a difference is only taken of a larger amount minus a smaller one.
 type num struct {
-	c   uint64
-	e   int32
-	big int32 // 0: the value is c × 10^e; else arith.bigs[big-1]
+	c uint64
+	e int32
+	// 0: the value is c × 10^e; > 0: arith.bigs[big-1]; < 0: a value of a
+	// Prepared, arith.shared[-big-1].
+	big int32
 }
 
 // maxFastExponent keeps fast-path exponents far from any limit.
@@ -45,6 +46,19 @@ func (n *num) isSmall() bool { return n.big == 0 }
 type arith struct {
 	err  error
 	bigs []apd.Decimal
+	// shared holds the big values of a Prepared, read-only once prepared,
+	// so that many Computes may read them at once.
+	shared []apd.Decimal
+	// preparing: new big values go to shared (Prepare is filling it).
+	preparing bool
+}
+
+// big returns the stored value of a num that is not small.
+func (a *arith) big(n *num) *apd.Decimal {
+	if n.big > 0 {
+		return &a.bigs[n.big-1]
+	}
+	return &a.shared[-n.big-1]
 }
 
 // set sets n from a finite, non-negative apd.Decimal (-0 becomes 0).
@@ -53,11 +67,18 @@ func (a *arith) set(n *num, d *apd.Decimal) {
 		*n = small(d.Coeff.Uint64(), d.Exponent)
 		return
 	}
-	a.bigs = append(a.bigs, apd.Decimal{})
-	b := &a.bigs[len(a.bigs)-1]
+	var b *apd.Decimal
+	if a.preparing {
+		a.shared = append(a.shared, apd.Decimal{})
+		b = &a.shared[len(a.shared)-1]
+		*n = num{big: -int32(len(a.shared))}
+	} else {
+		a.bigs = append(a.bigs, apd.Decimal{})
+		b = &a.bigs[len(a.bigs)-1]
+		*n = num{big: int32(len(a.bigs))}
+	}
 	b.Set(d)
 	b.Negative = false
-	*n = num{big: int32(len(a.bigs))}
 }
 
 // setResult sets n to the result of an apd operation, back on the fast
@@ -71,7 +92,7 @@ func (a *arith) setResult(n *num, d *apd.Decimal) {
 // apd returns n as an apd.Decimal, using tmp when n is small.
 func (a *arith) apd(n *num, tmp *apd.Decimal) *apd.Decimal {
 	if n.big != 0 {
-		return &a.bigs[n.big-1]
+		return a.big(n)
 	}
 	tmp.Form, tmp.Negative, tmp.Exponent = apd.Finite, false, n.e
 	tmp.Coeff.SetUint64(n.c)
@@ -81,7 +102,7 @@ func (a *arith) apd(n *num, tmp *apd.Decimal) *apd.Decimal {
 // store writes n into d.
 func (a *arith) store(d *apd.Decimal, n *num) {
 	if n.big != 0 {
-		d.Set(&a.bigs[n.big-1])
+		d.Set(a.big(n))
 		return
 	}
 	d.Form, d.Negative, d.Exponent = apd.Finite, false, n.e
@@ -90,7 +111,7 @@ func (a *arith) store(d *apd.Decimal, n *num) {
 
 func (a *arith) isZero(n *num) bool {
 	if n.big != 0 {
-		return a.bigs[n.big-1].IsZero()
+		return a.big(n).IsZero()
 	}
 	return n.c == 0
 }
@@ -302,10 +323,13 @@ func mulDiv(h, l uint64, t int32, d uint64) (q, r uint64, ok bool) {
 // appendNum appends n in plain notation, as apd's Text('f') would.
 func (a *arith) appendNum(buf []byte, n *num) []byte {
 	if n.big != 0 {
-		return a.bigs[n.big-1].Append(buf, 'f')
+		return a.big(n).Append(buf, 'f')
+	}
+	if n.c < 10 && n.e == 0 {
+		return append(buf, byte('0'+n.c))
 	}
 	var scratch [20]byte
-	digits := strconv.AppendUint(scratch[:0], n.c, 10)
+	digits := formatUint(&scratch, n.c)
 	switch {
 	case n.e >= 0:
 		buf = append(buf, digits...)
@@ -325,4 +349,27 @@ func (a *arith) appendNum(buf []byte, n *num) []byte {
 		buf = append(buf, digits...)
 	}
 	return buf
+}
+
+// digitPairs holds "00" to "99".
+const digitPairs = "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
+
+// formatUint returns the decimal digits of c, written at the end of d.
+func formatUint(d *[20]byte, c uint64) []byte {
+	i := len(d)
+	for c >= 100 {
+		q := c / 100
+		j := (c - q*100) * 2
+		i -= 2
+		d[i], d[i+1] = digitPairs[j], digitPairs[j+1]
+		c = q
+	}
+	if c >= 10 {
+		i -= 2
+		d[i], d[i+1] = digitPairs[c*2], digitPairs[c*2+1]
+	} else {
+		i--
+		d[i] = byte('0' + c)
+	}
+	return d[i:]
 }

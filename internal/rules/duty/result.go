@@ -1,6 +1,10 @@
 package duty
 
-import "github.com/cockroachdb/apd/v3"
+import (
+	"iter"
+
+	"github.com/cockroachdb/apd/v3"
+)
 
 // Result is the duty of one declaration.
 type Result struct {
@@ -49,7 +53,7 @@ type ParcelDuty struct {
 	Total    apd.Decimal
 	DutyFree bool
 	// Steps explain the computation, each with its legal basis.
-	Steps []Step
+	Steps Steps
 }
 
 // Group is the items of a mixed parcel that share a category.
@@ -80,4 +84,43 @@ type Step struct {
 	LegalBasis string
 	// Amount in plain decimal notation (national currency, kg or a rate).
 	Amount string
+}
+
+// Steps are the steps of one parcel. The steps of every parcel of a Result
+// share one text, and the text every declaration under a Prepared shares is
+// not copied, so that steps cost two allocations per declaration; At and
+// All give each step as a Step. The zero value has no step.
+type Steps struct {
+	shared string // the Prepared's: offsets below len(shared)
+	text   string // the declaration's: offsets from len(shared) on
+	refs   []stepRef
+	bases  []string // legal basis of each basis index
+}
+
+// Len returns the number of steps.
+func (s Steps) Len() int { return len(s.refs) }
+
+// At returns step i, 0 ≤ i < Len().
+func (s Steps) At(i int) Step {
+	r := &s.refs[i]
+	return Step{Description: s.str(r.d0, r.d1), LegalBasis: s.bases[r.basis], Amount: s.str(r.a0, r.a1)}
+}
+
+// str returns the text at lo:hi; no text spans both strings.
+func (s *Steps) str(lo, hi uint32) string {
+	if n := uint32(len(s.shared)); lo >= n {
+		return s.text[lo-n : hi-n]
+	}
+	return s.shared[lo:hi]
+}
+
+// All yields the steps in order with their index.
+func (s Steps) All() iter.Seq2[int, Step] {
+	return func(yield func(int, Step) bool) {
+		for i := range s.refs {
+			if !yield(i, s.At(i)) {
+				return
+			}
+		}
+	}
 }

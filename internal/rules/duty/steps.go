@@ -1,6 +1,7 @@
 package duty
 
 import (
+	"math"
 	"strconv"
 
 	"github.com/cockroachdb/apd/v3"
@@ -8,7 +9,7 @@ import (
 
 // basis indexes the legal basis of a step: one of the constants below, or
 // numBases + i for the i-th national tax of the declaration.
-type basis int
+type basis uint32
 
 // Legal bases cited by the steps.
 const (
@@ -38,25 +39,35 @@ var bases = [numBases]string{
 	basisTotal:      "EAEU Customs Code art. 309.9(4)",
 }
 
-// stepRef locates one step in a stepWriter: its description is
-// buf[d0:d1] and its amount buf[d1:a1]. It holds no pointer, so appending
-// refs costs the garbage collector nothing.
+// stepRef locates one step: its description is text[d0:d1] and its
+// amount text[a0:a1], where text is the Prepared's shared text followed by
+// the text of the declaration (see Steps.str). It holds no pointer, so
+// appending refs costs the garbage collector nothing.
 type stepRef struct {
-	d0, d1, a1 int
-	basis      basis
+	d0, d1, a0, a1 uint32
+	basis          basis
 }
+
+// maxText bounds the text of a Prepared and of a declaration together, so
+// that uint32 offsets locate any step.
+const maxText uint64 = math.MaxUint32
+
+// span locates a text of Prepared.shared.
+type span struct{ lo, hi uint32 }
 
 // stepWriter collects the texts of steps in one byte buffer, so that all
 // the steps of a declaration cost one string and one slice allocation.
+// Offsets in refs are base + offsets in buf.
 type stepWriter struct {
 	buf  []byte
 	refs []stepRef
 	d0   int // start of the description being written
+	base int
 }
 
-func (w *stepWriter) reset() { w.buf, w.refs, w.d0 = w.buf[:0], w.refs[:0], 0 }
-
 func (w *stepWriter) str(s string) { w.buf = append(w.buf, s...) }
+
+func (w *stepWriter) bytes(b []byte) { w.buf = append(w.buf, b...) }
 
 func (w *stepWriter) num(a *arith, n *num) { w.buf = a.appendNum(w.buf, n) }
 
@@ -72,39 +83,34 @@ func (w *stepWriter) dec(d *apd.Decimal) {
 
 func (w *stepWriter) int(n int64) { w.buf = strconv.AppendInt(w.buf, n, 10) }
 
+// begin starts the description of a step at the end of the buffer.
+func (w *stepWriter) begin() { w.d0 = len(w.buf) }
+
+// from returns the span of what was written since lo.
+func (w *stepWriter) from(lo int) span { return span{uint32(w.base + lo), uint32(w.base + len(w.buf))} }
+
 // end closes the description written since the last step with amount.
 // It takes and returns the writer by value, so that a writer held in a
 // local variable stays there: appending then needs no GC write barrier.
 func (w stepWriter) end(a *arith, b basis, amount *num) stepWriter {
 	d1 := len(w.buf)
 	w.num(a, amount)
-	w.refs = append(w.refs, stepRef{d0: w.d0, d1: d1, a1: len(w.buf), basis: b})
+	o := uint32(w.base)
+	w.refs = append(w.refs, stepRef{d0: o + uint32(w.d0), d1: o + uint32(d1), a0: o + uint32(d1), a1: o + uint32(len(w.buf)), basis: b})
 	w.d0 = len(w.buf)
 	return w
 }
 
-// copyStep appends step i of src, a step prepared once per declaration.
-func (w *stepWriter) copyStep(src *stepWriter, i int) {
-	r := src.refs[i]
-	d0 := len(w.buf)
-	w.buf = append(w.buf, src.buf[r.d0:r.a1]...)
-	w.refs = append(w.refs, stepRef{d0: d0, d1: d0 + r.d1 - r.d0, a1: len(w.buf), basis: r.basis})
+// endShared appends a step whose description is desc, a text of the
+// Prepared, with amount.
+func (w stepWriter) endShared(a *arith, desc span, b basis, amount *num) stepWriter {
+	a0 := len(w.buf)
+	w.num(a, amount)
+	o := uint32(w.base)
+	w.refs = append(w.refs, stepRef{d0: desc.lo, d1: desc.hi, a0: o + uint32(a0), a1: o + uint32(len(w.buf)), basis: b})
 	w.d0 = len(w.buf)
+	return w
 }
 
-// steps returns every step written, sharing one string; taxes gives the
-// legal bases numBases + i.
-func (w *stepWriter) steps(taxes []Tax) []Step {
-	text := string(w.buf)
-	out := make([]Step, len(w.refs))
-	for i, r := range w.refs {
-		b := ""
-		if r.basis < numBases {
-			b = bases[r.basis]
-		} else {
-			b = taxes[r.basis-numBases].LegalBasis
-		}
-		out[i] = Step{Description: text[r.d0:r.d1], LegalBasis: b, Amount: text[r.d1:r.a1]}
-	}
-	return out
-}
+// shared appends a step of the Prepared, description and amount.
+func (w *stepWriter) shared(r stepRef) { w.refs = append(w.refs, r) }

@@ -1,0 +1,140 @@
+package ecommerce
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/cockroachdb/apd/v3"
+
+	"github.com/eaeu/customs-exchange/internal/api/reference"
+	"github.com/eaeu/customs-exchange/internal/errs"
+	"github.com/eaeu/customs-exchange/internal/rules/currency"
+	"github.com/eaeu/customs-exchange/internal/rules/dates"
+	"github.com/eaeu/customs-exchange/internal/rules/duty"
+	"github.com/eaeu/customs-exchange/internal/store"
+)
+
+// tariff is the duty tariff of one member state on one date, prepared
+// once for every declaration registered then: the schedules in force and
+// the rate of every currency that has one (art. 309.8(8)).
+type tariff struct {
+	prepared  *duty.Prepared
+	schedules []string // the names of the schedules applied
+	rates     map[string]apd.Decimal
+	err       error // no Commission schedule, or an unusable one
+}
+
+type tariffKey struct {
+	state string
+	day   string
+}
+
+// maxTariffs bounds the cache: a node prices on a few dates at a time
+// (today, and the registration dates of amended declarations).
+const maxTariffs = 64
+
+// tariffs caches prepared tariffs for one generation of the reference
+// data (store.ReferenceGeneration): a change to a schedule or a rate moves
+// the generation, and the next lookup drops every tariff of the old one.
+type tariffs struct {
+	mu  sync.Mutex
+	gen int64
+	m   map[tariffKey]*tariff
+}
+
+// tariff returns the tariff of state on day, read in tx (whose reference
+// data is at its generation), from the cache when it holds it.
+func (s *Server) tariff(ctx context.Context, tx store.Tx, state string, day time.Time) (*tariff, error) {
+	gen, err := tx.Counter(ctx, store.ReferenceGeneration)
+	if err != nil {
+		return nil, err
+	}
+	key := tariffKey{state: state, day: dates.Format(day)}
+	c := &s.tariffs
+	c.mu.Lock()
+	if c.gen == gen {
+		if t, ok := c.m[key]; ok {
+			c.mu.Unlock()
+			return t, nil
+		}
+	}
+	c.mu.Unlock()
+	t, err := s.buildTariff(ctx, tx, state, day)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case gen > c.gen || c.m == nil:
+		c.gen, c.m = gen, map[tariffKey]*tariff{}
+	case gen < c.gen:
+		return t, nil // read before a change the cache already holds
+	}
+	if len(c.m) >= maxTariffs {
+		clear(c.m)
+	}
+	c.m[key] = t
+	return t, nil
+}
+
+// buildTariff reads every rate in force on day and the schedules in force
+// then, and prepares them. Without a usable Commission schedule the rates
+// are still there (filing checks them) and err says why no duty can be
+// computed.
+func (s *Server) buildTariff(ctx context.Context, tx store.Tx, state string, day time.Time) (*tariff, error) {
+	t := &tariff{rates: map[string]apd.Decimal{}}
+	for _, code := range currency.Codes() {
+		if code == s.NationalCurrency {
+			continue
+		}
+		r, err := tx.ResolveExchangeRate(ctx, code, day)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		t.rates[code] = r.Rate
+	}
+	eec, err := reference.InForce(ctx, tx, "EEC", day)
+	if err != nil {
+		return nil, err
+	}
+	if eec == nil {
+		e := errs.NotFound("a Commission duty schedule in force on " + dates.Format(day))
+		t.err = e.WithReason("REASON_NO_DUTY_SCHEDULE")
+		return t, nil
+	}
+	in := duty.Tariff{NationalCurrency: s.NationalCurrency, MinorUnits: s.MinorUnits, Rates: t.rates}
+	if in.Commission, err = scheduleOf(eec); err != nil {
+		return nil, err
+	}
+	t.schedules = []string{eec.GetName()}
+	national, err := reference.InForce(ctx, tx, state, day)
+	if err != nil {
+		return nil, err
+	}
+	if national != nil {
+		ns, err := scheduleOf(national)
+		if err != nil {
+			return nil, err
+		}
+		in.National = &ns
+		t.schedules = append(t.schedules, national.GetName())
+	}
+	if t.prepared, err = duty.Prepare(in); err != nil {
+		t.err = dutyError(err)
+	}
+	return t, nil
+}
+
+// dutyError is the API error of an error of the duty engine.
+func dutyError(err error) error {
+	if errors.Is(err, duty.ErrNoRate) {
+		return errs.NotFound(err.Error()).WithReason("REASON_NO_EXCHANGE_RATE")
+	}
+	return errs.Field("parcels", "%v", err)
+}
