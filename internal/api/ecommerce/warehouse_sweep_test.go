@@ -3,8 +3,6 @@ package ecommerce
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -16,27 +14,8 @@ import (
 	"github.com/eaeu/customs-exchange/internal/api/reference"
 	"github.com/eaeu/customs-exchange/internal/audit"
 	"github.com/eaeu/customs-exchange/internal/store"
-	"github.com/eaeu/customs-exchange/internal/store/postgres"
-	"github.com/eaeu/customs-exchange/internal/store/sqlite"
+	"github.com/eaeu/customs-exchange/internal/store/storetest"
 )
-
-// warehouseStores are the engines the sweep tests run on: SQLite always,
-// PostgreSQL (several writers for real) when EAEU_TEST_POSTGRES_DSN is set.
-func warehouseStores(t *testing.T) map[string]func(t *testing.T) store.Store {
-	return map[string]func(t *testing.T) store.Store{
-		"sqlite": func(t *testing.T) store.Store {
-			s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "sweep.db"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = s.Close() })
-			return s
-		},
-		"postgres": func(t *testing.T) store.Store {
-			return postgres.OpenTestSchema(t, os.Getenv(postgres.TestDSNEnv))
-		},
-	}
-}
 
 const (
 	whOpen     = ecommercev1.WarehousePurchaseStatus_WAREHOUSE_PURCHASE_STATUS_OPEN
@@ -67,7 +46,7 @@ func seedWarehousePurchase(t *testing.T, st store.Store, id, purchase, deadline 
 // marked exactly once, with exactly one audit record, and nothing else is
 // touched.
 func TestDueSweepMarksEachOnceAcrossInstances(t *testing.T) {
-	for name, open := range warehouseStores(t) {
+	for name, open := range storetest.Engines() {
 		t.Run(name, func(t *testing.T) {
 			st := open(t)
 			// 12:00 UTC on 23 November 2026 is 23 November in Almaty.
@@ -175,7 +154,7 @@ func TestDueSweepMarksEachOnceAcrossInstances(t *testing.T) {
 }
 
 func TestDueSweepLoopStopsWithItsContext(t *testing.T) {
-	st := warehouseStores(t)["sqlite"](t)
+	st := storetest.Engines()["sqlite"](t)
 	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	seedWarehousePurchase(t, st, "overdue", "2026-09-10", "2026-10-15", whOpen)
 	sweep := NewDueSweep(reference.Deps{Store: st, NodeState: "KZ", Now: func() time.Time { return now }}, nil)
@@ -204,7 +183,7 @@ func TestDueSweepLoopStopsWithItsContext(t *testing.T) {
 }
 
 func TestDueSweepGoesPastAPurchaseItCannotRead(t *testing.T) {
-	st := warehouseStores(t)["sqlite"](t)
+	st := storetest.Engines()["sqlite"](t)
 	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	broken := store.WarehousePurchase{ID: "broken", Operator: "KZ-EO-0000001", Status: store.WarehouseOpen, Deadline: "2026-10-01",
 		PurchaseDate: "2026-09-01", CreateTime: now, UpdateTime: now, Body: []byte(`{}`)}

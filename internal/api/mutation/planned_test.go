@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -13,27 +11,8 @@ import (
 	ecommercev1 "github.com/eaeu/customs-exchange/gen/eaeu/ecommerce/v1"
 	"github.com/eaeu/customs-exchange/internal/errs"
 	"github.com/eaeu/customs-exchange/internal/store"
-	"github.com/eaeu/customs-exchange/internal/store/postgres"
-	"github.com/eaeu/customs-exchange/internal/store/sqlite"
+	"github.com/eaeu/customs-exchange/internal/store/storetest"
 )
-
-// stores are the engines RunPlanned is checked on: SQLite always,
-// PostgreSQL when EAEU_TEST_POSTGRES_DSN is set.
-func stores(t *testing.T) map[string]func(t *testing.T) store.Store {
-	return map[string]func(t *testing.T) store.Store{
-		"sqlite": func(t *testing.T) store.Store {
-			s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "planned.db"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = s.Close() })
-			return s
-		},
-		"postgres": func(t *testing.T) store.Store {
-			return postgres.OpenTestSchema(t, os.Getenv(postgres.TestDSNEnv))
-		},
-	}
-}
 
 var testTime = time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 
@@ -116,7 +95,7 @@ func filed(t *testing.T, st store.Store, name string) bool {
 }
 
 func TestRunPlanned(t *testing.T) {
-	for engine, open := range stores(t) {
+	for engine, open := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
 			t.Run("PlannedOnceWrittenOnceReplayed", func(t *testing.T) {
 				st := open(t)
