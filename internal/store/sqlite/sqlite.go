@@ -59,7 +59,6 @@ func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
 			"journal_mode(WAL)",
 			"synchronous(FULL)",
 			"foreign_keys(1)",
-			"wal_autocheckpoint(0)", // see checkpoint.go
 		},
 	}))
 	if err != nil {
@@ -102,12 +101,6 @@ func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
 		_ = s.Close()
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
-	cp, err := startCheckpointer(path)
-	if err != nil {
-		_ = s.Close()
-		return nil, err
-	}
-	s.OnClose(cp.close)
 	return s, nil
 }
 

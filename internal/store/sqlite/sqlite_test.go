@@ -1,15 +1,12 @@
 package sqlite_test
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/eaeu/customs-exchange/internal/store"
 	"github.com/eaeu/customs-exchange/internal/store/sqlite"
@@ -45,8 +42,6 @@ func TestPragmas(t *testing.T) {
 		"synchronous":  "2", // FULL
 		"foreign_keys": "1",
 		"busy_timeout": "5000",
-		// The writer leaves checkpoints to the checkpointer.
-		"wal_autocheckpoint": "0",
 	} {
 		var got string
 		if err := s.DB().QueryRowContext(t.Context(), "PRAGMA "+pragma).Scan(&got); err != nil {
@@ -58,44 +53,6 @@ func TestPragmas(t *testing.T) {
 	}
 	if s.Backend() != "sqlite" {
 		t.Errorf("Backend() = %q", s.Backend())
-	}
-}
-
-// TestBackgroundCheckpoint: the pages the writer commits to the WAL reach
-// the database file without a commit doing it.
-func TestBackgroundCheckpoint(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "cp.db")
-	s, err := sqlite.Open(t.Context(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	size := func() int64 {
-		fi, err := os.Stat(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return fi.Size()
-	}
-	before := size()
-	body := bytes.Repeat([]byte("x"), 2000)
-	if err := s.Update(t.Context(), func(tx store.Tx) error {
-		for i := range 500 {
-			if err := tx.CreateDocument(t.Context(), store.Document{Kind: "k", Name: fmt.Sprint("n", i), Scope: "s",
-				SortKey: fmt.Sprint("s", i), Body: body, CreateTime: time.Now(), UpdateTime: time.Now()}); err != nil {
-				return err
-			}
-		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(10 * time.Second)
-	for size() < before+500*2000 {
-		if time.Now().After(deadline) {
-			t.Fatalf("the database file stayed at %d bytes (was %d): nothing checkpointed", size(), before)
-		}
-		time.Sleep(20 * time.Millisecond)
 	}
 }
 

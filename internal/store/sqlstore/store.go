@@ -29,7 +29,6 @@ type Store struct {
 	// groupCommit).
 	group *groupCommit
 
-	closers   []func() error // run first by Close, last added first
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -63,10 +62,6 @@ func New(d Dialect, write, read *sql.DB) (*Store, error) {
 	return s, nil
 }
 
-// OnClose adds fn to what Close runs before it closes the pools (an
-// engine's background work). Call it before the store is shared.
-func (s *Store) OnClose(fn func() error) { s.closers = append(s.closers, fn) }
-
 // DB returns the write pool, for tests that inspect or tamper with rows
 // directly and for maintenance. On SQLite it has a single connection: do
 // not use it from inside an Update, which holds that connection.
@@ -95,9 +90,6 @@ func (s *Store) Ping(ctx context.Context) error {
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		var errs []error
-		for i := len(s.closers) - 1; i >= 0; i-- {
-			errs = append(errs, s.closers[i]())
-		}
 		errs = append(errs, s.writeStmts.close())
 		if s.readStmts != s.writeStmts {
 			errs = append(errs, s.readStmts.close())
