@@ -55,6 +55,11 @@ type AccountingEvent struct {
 	// Body is the event as the operator sent it (without what the service
 	// adds, which is in the columns): a resent event is compared with it.
 	Body []byte
+	// AuditSequence is the audit record that vouches for the event's
+	// stored bytes (the record of the bulk upload's transaction that
+	// applied it, see audit.CoverDetail), 0 for none. Written, not read
+	// back by the queries above.
+	AuditSequence int64
 }
 
 // AccountingMovement is the part of an event a report reads. The byte
@@ -165,6 +170,10 @@ type AccountingTx interface {
 	ListAccountingEvents(ctx context.Context, q AccountingEventQuery) ([]AccountingEvent, error)
 	// WriteAccounting writes a batch (see AccountingWrite).
 	WriteAccounting(ctx context.Context, w AccountingWrite) error
+	// ScanAuditedAccountingEvents calls fn for every event whose
+	// AuditSequence is auditSequence (> 0), in Seq order, streaming. It
+	// stops at fn's first error and returns it.
+	ScanAuditedAccountingEvents(ctx context.Context, auditSequence int64, fn func(*AccountingEvent) error) error
 	// ScanAccountingMovements calls fn for every event of the operator
 	// with OccurredOn on or before through, in no particular order,
 	// streaming: memory does not grow with the number of events. It stops

@@ -12,7 +12,6 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
-	auditv1 "github.com/eaeu/customs-exchange/gen/eaeu/audit/v1"
 	operatorsv1 "github.com/eaeu/customs-exchange/gen/eaeu/operators/v1"
 	"github.com/eaeu/customs-exchange/internal/api/reference"
 	"github.com/eaeu/customs-exchange/internal/audit"
@@ -175,13 +174,15 @@ type batch struct {
 }
 
 // planned is what applying a batch decided: one outcome per input, and
-// the writes of the events allowed, with their audit entries (linked into
+// the writes of the events allowed, with their audit record (linked into
 // the chain by commit).
 type planned struct {
 	number string
 	outs   []outcome
 	w      store.AccountingWrite
-	audit  []store.AuditRecord // descriptive fields and time; linked by commit
+	// record is the audit record of a stream's batch (batchRecord), nil
+	// when there is none; linked by commit.
+	record *store.AuditRecord
 	// readOnly are the items the batch read but does not write, with the
 	// revision seen (0: absent): commit checks them when the plan was made
 	// outside its transaction.
@@ -192,9 +193,10 @@ type planned struct {
 var errStale = errors.New("accounting: the accounts changed since the batch was planned")
 
 // plan decides every input against the accounts as tx sees them: each
-// event allowed becomes an event row, item changes and (when method is
-// given: a stream, where mutation.Run does not write it) an audit entry;
-// a refused one writes nothing. It writes nothing itself.
+// event allowed becomes an event row and item changes, and (when method
+// is given: a stream, where mutation.Run does not write one) the events
+// allowed get one audit record; a refused one writes nothing. It writes
+// nothing itself.
 func (s *Server) plan(ctx context.Context, tx store.Tx, c caller.Caller, number string, ins []*input, method string) (*planned, error) {
 	sc, err := resolve(ctx, tx, c, number)
 	if err != nil {
@@ -246,9 +248,6 @@ func (s *Server) plan(ctx context.Context, tx store.Tx, c caller.Caller, number 
 	seen := make(map[string]recorded, len(ins))
 	p := &planned{number: sc.number, outs: make([]outcome, len(ins))}
 	p.w.Events = make([]store.AccountingEvent, 0, len(ins))
-	if method != "" {
-		p.audit = make([]store.AuditRecord, 0, len(ins))
-	}
 	for i, in := range ins {
 		if in.err != nil {
 			p.outs[i].err = in.err
@@ -286,12 +285,10 @@ func (s *Server) plan(ctx context.Context, tx store.Tx, c caller.Caller, number 
 		seen[id] = recorded{body: in.body, event: ev}
 		p.outs[i] = outcome{event: ev, item: st.pb}
 		p.w.Events = append(p.w.Events, row)
-		if method != "" {
-			rec := audit.Entry{Caller: c, Method: method, Resource: ev.GetName(), Outcome: auditv1.Outcome_OUTCOME_OK,
-				StatusCode: "OK", Detail: detailOf(ev)}.Record()
-			rec.Time = b.now
-			p.audit = append(p.audit, rec)
-		}
+	}
+	if method != "" && len(p.w.Events) > 0 {
+		rec := batchRecord(c, method, sc.number, b.now, p.w.Events)
+		p.record = &rec
 	}
 	for _, id := range itemIDs {
 		st := b.items[id]
@@ -315,7 +312,7 @@ func (s *Server) plan(ctx context.Context, tx store.Tx, c caller.Caller, number 
 	return p, nil
 }
 
-// commit writes a plan in tx: it links the audit entries after the chain
+// commit writes a plan in tx: it links the audit record after the chain
 // head (taking it, which on PostgreSQL queues writers) and writes the
 // rows. With check (a plan made in an earlier read transaction), it first
 // makes sure that the items the plan only read have not changed, and
@@ -345,13 +342,14 @@ func commit(ctx context.Context, tx store.Tx, p *planned, check bool) error {
 		}
 	}
 	w := p.w
-	w.Audit = make([]store.AuditRecord, len(p.audit))
-	for i, rec := range p.audit {
-		head++
-		rec.Sequence, rec.PrevHash = head, prev
-		rec.Hash = audit.Hash(rec)
-		prev = rec.Hash
-		w.Audit[i] = rec
+	if rec := p.record; rec != nil {
+		// Linked in place: a commit run again links it again.
+		rec.Sequence, rec.PrevHash = head+1, prev
+		rec.Hash = audit.Hash(*rec)
+		w.Audit = []store.AuditRecord{*rec}
+		for i := range w.Events {
+			w.Events[i].AuditSequence = rec.Sequence // the record vouches for them
+		}
 	}
 	err = tx.WriteAccounting(ctx, w)
 	if check && (errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrAlreadyExists) || errors.Is(err, store.ErrNotFound)) {

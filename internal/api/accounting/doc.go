@@ -7,8 +7,9 @@
 //
 // Every event is applied by one engine (apply.go), for one event in a
 // unary call (inside mutation.Run) or for a batch of an upload stream
-// (many events, each with its own effect and audit record, in one store
-// transaction): a refused event writes nothing and does not stop the
+// (many events, each with its own effect, in one store transaction with
+// one audit record that vouches for the rows of the events applied,
+// batchaudit.go): a refused event writes nothing and does not stop the
 // others. An event's idempotency is its event id: a resent event with the
 // same content is a duplicate, with other content a refusal.
 package accounting

@@ -9,10 +9,6 @@ import (
 	"github.com/eaeu/customs-exchange/internal/store"
 )
 
-// rowsPerInsert bounds the ids of one IN list, far below SQLite's 32 766
-// and PostgreSQL's 65 535 parameters.
-const rowsPerInsert = 400
-
 const accountingItemColumns = `operator, item_id, state, hs_code, quantity, currency, amount, deadline, flags,
 	last_occurred_on, create_time, update_time, revision, body`
 
@@ -59,42 +55,18 @@ func scanAccountingReport(sc interface{ Scan(...any) error }) (store.AccountingR
 	return r, nil
 }
 
-// placeholders is "(?, ?, ...)" repeated rows times, comma-separated.
-func placeholders(cols, rows int) string {
-	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", cols), ", ") + ")"
-	return strings.TrimSuffix(strings.Repeat(one+", ", rows), ", ")
-}
-
-// inList is "?, ?, ..." n times.
-func inList(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
-
 func (t *tx) GetAccountingItems(ctx context.Context, operator string, itemIDs []string) (map[string]store.AccountingItem, error) {
 	out := make(map[string]store.AccountingItem, len(itemIDs))
-	for start := 0; start < len(itemIDs); start += rowsPerInsert {
-		ids := itemIDs[start:min(start+rowsPerInsert, len(itemIDs))]
-		args := make([]any, 0, len(ids)+1)
-		args = append(args, operator)
-		for _, id := range ids {
-			args = append(args, id)
-		}
-		rows, err := t.query(ctx, `SELECT `+accountingItemColumns+` FROM accounting_items
-			WHERE operator = ? AND item_id IN (`+inList(len(ids))+`)`, args...)
-		if err != nil {
-			return nil, fmt.Errorf("store: read accounting items: %w", err)
-		}
-		for rows.Next() {
+	err := t.queryKeys(ctx, `SELECT `+accountingItemColumns+` FROM accounting_items WHERE operator = ? AND item_id`,
+		[]any{operator}, itemIDs, func(rows *sql.Rows) error {
 			it, err := scanAccountingItem(rows)
-			if err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("store: read accounting items: %w", err)
+			if err == nil {
+				out[it.ItemID] = it
 			}
-			out[it.ItemID] = it
-		}
-		err = rows.Err()
-		rows.Close()
-		if err != nil {
-			return nil, fmt.Errorf("store: read accounting items: %w", err)
-		}
+			return err
+		})
+	if err != nil {
+		return nil, fmt.Errorf("store: read accounting items: %w", err)
 	}
 	return out, nil
 }
@@ -150,31 +122,16 @@ func (t *tx) ListAccountingItems(ctx context.Context, q store.AccountingItemQuer
 
 func (t *tx) GetAccountingEvents(ctx context.Context, operator string, eventIDs []string) (map[string]store.AccountingEvent, error) {
 	out := make(map[string]store.AccountingEvent, len(eventIDs))
-	for start := 0; start < len(eventIDs); start += rowsPerInsert {
-		ids := eventIDs[start:min(start+rowsPerInsert, len(eventIDs))]
-		args := make([]any, 0, len(ids)+1)
-		args = append(args, operator)
-		for _, id := range ids {
-			args = append(args, id)
-		}
-		rows, err := t.query(ctx, `SELECT seq, `+accountingEventColumns+` FROM accounting_events
-			WHERE operator = ? AND event_id IN (`+inList(len(ids))+`)`, args...)
-		if err != nil {
-			return nil, fmt.Errorf("store: read accounting events: %w", err)
-		}
-		for rows.Next() {
+	err := t.queryKeys(ctx, `SELECT seq, `+accountingEventColumns+` FROM accounting_events WHERE operator = ? AND event_id`,
+		[]any{operator}, eventIDs, func(rows *sql.Rows) error {
 			e, err := scanAccountingEvent(rows)
-			if err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("store: read accounting events: %w", err)
+			if err == nil {
+				out[e.EventID] = e
 			}
-			out[e.EventID] = e
-		}
-		err = rows.Err()
-		rows.Close()
-		if err != nil {
-			return nil, fmt.Errorf("store: read accounting events: %w", err)
-		}
+			return err
+		})
+	if err != nil {
+		return nil, fmt.Errorf("store: read accounting events: %w", err)
 	}
 	return out, nil
 }
@@ -224,108 +181,37 @@ func (t *tx) ListAccountingEvents(ctx context.Context, q store.AccountingEventQu
 	return out, nil
 }
 
-// insertChunk is how many rows one execution of a prepared multi-row
-// INSERT carries: the statement is parsed once per call of insertRows
-// (SQLite parses on every unprepared execution, and a long VALUES list
-// costs as much to parse as it saves), then executed once per chunk.
-const insertChunk = 50
-
-// insertRows runs a multi-row INSERT ... ON CONFLICT DO NOTHING of the
-// rows in args (cols values each, one row after the other) as prepared
-// statements of insertChunk rows (and one for the remainder), and reports
-// ErrAlreadyExists when a row was not inserted.
-func (t *tx) insertRows(ctx context.Context, what, table, columns string, cols int, args []any) error {
-	if t.detached {
-		ctx = context.WithoutCancel(ctx) // see groupCommit: a member's statements ignore its end
-	}
-	prepare := func(n int) (*sql.Stmt, error) {
-		return t.tx.PrepareContext(ctx, t.s.q(`INSERT INTO `+table+` (`+columns+`) VALUES `+placeholders(cols, n)+` ON CONFLICT DO NOTHING`))
-	}
-	exec := func(stmt *sql.Stmt, chunk []any) error {
-		rows := int64(len(chunk) / cols)
-		res, err := stmt.ExecContext(ctx, chunk...)
-		if err != nil {
-			if t.s.d.IsUniqueViolation(err) {
-				return fmt.Errorf("%w: %s", store.ErrAlreadyExists, what)
-			}
-			return fmt.Errorf("store: insert %s: %w", what, err)
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return fmt.Errorf("store: insert %s: %w", what, err)
-		}
-		if n != rows {
-			return fmt.Errorf("%w: %d of %d %s", store.ErrAlreadyExists, rows-n, rows, what)
-		}
-		return nil
-	}
-	total := len(args) / cols
-	full := total / insertChunk * insertChunk
-	if full > 0 {
-		stmt, err := prepare(insertChunk)
-		if err != nil {
-			return fmt.Errorf("store: insert %s: %w", what, err)
-		}
-		defer stmt.Close()
-		for start := 0; start < full; start += insertChunk {
-			if err := exec(stmt, args[start*cols:(start+insertChunk)*cols]); err != nil {
-				return err
-			}
-		}
-	}
-	if rest := total - full; rest > 0 {
-		stmt, err := prepare(rest)
-		if err != nil {
-			return fmt.Errorf("store: insert %s: %w", what, err)
-		}
-		defer stmt.Close()
-		return exec(stmt, args[full*cols:])
-	}
-	return nil
-}
-
-func appendItemRow(args []any, it store.AccountingItem, revision int64) ([]any, error) {
-	created, err := toNanos(it.CreateTime, "create time")
-	if err != nil {
-		return nil, err
-	}
-	updated, err := toNanos(it.UpdateTime, "update time")
-	if err != nil {
-		return nil, err
-	}
-	return append(args, it.Operator, it.ItemID, it.State, it.HSCode, it.Quantity, it.Currency, it.Amount, it.Deadline, it.Flags,
-		it.LastOccurredOn, created, updated, revision, blob(it.Body)), nil
-}
+// The INSERTs of a write's rows.
+var (
+	insertEvents = newRowInsert("accounting events", "accounting_events", accountingEventColumns+`, audit_sequence`)
+	insertItems  = newRowInsert("accounting items", "accounting_items", accountingItemColumns)
+)
 
 func (t *tx) WriteAccounting(ctx context.Context, w store.AccountingWrite) error {
 	if err := t.appendAudit(ctx, w.Audit); err != nil {
 		return err
 	}
-	if len(w.Events) > 0 {
-		args := make([]any, 0, len(w.Events)*14)
-		for _, e := range w.Events {
-			recorded, err := toNanos(e.RecordTime, "record time")
-			if err != nil {
-				return err
-			}
-			args = append(args, e.Operator, e.EventID, e.ItemID, e.Kind, e.OccurredOn, recorded, e.FromState, e.ToState,
-				e.HSCode, e.Quantity, e.Currency, e.Amount, e.Flags, blob(e.Body))
-		}
-		if err := t.insertRows(ctx, "accounting events", "accounting_events", accountingEventColumns, 14, args); err != nil {
-			return err
-		}
+	err := t.insertRows(ctx, insertEvents, len(w.Events), func(args []any, i int) ([]any, error) {
+		e := w.Events[i]
+		recorded, err := toNanos(e.RecordTime, "record time")
+		return append(args, e.Operator, e.EventID, e.ItemID, e.Kind, e.OccurredOn, recorded, e.FromState, e.ToState,
+			e.HSCode, e.Quantity, e.Currency, e.Amount, e.Flags, blob(e.Body), e.AuditSequence), err
+	})
+	if err != nil {
+		return err
 	}
-	if len(w.NewItems) > 0 {
-		args := make([]any, 0, len(w.NewItems)*14)
-		for _, it := range w.NewItems {
-			var err error
-			if args, err = appendItemRow(args, it, 1); err != nil {
-				return err
-			}
+	err = t.insertRows(ctx, insertItems, len(w.NewItems), func(args []any, i int) ([]any, error) {
+		it := w.NewItems[i]
+		created, err := toNanos(it.CreateTime, "create time")
+		if err != nil {
+			return nil, err
 		}
-		if err := t.insertRows(ctx, "accounting items", "accounting_items", accountingItemColumns, 14, args); err != nil {
-			return err
-		}
+		updated, err := toNanos(it.UpdateTime, "update time")
+		return append(args, it.Operator, it.ItemID, it.State, it.HSCode, it.Quantity, it.Currency, it.Amount, it.Deadline, it.Flags,
+			it.LastOccurredOn, created, updated, int64(1), blob(it.Body)), err
+	})
+	if err != nil {
+		return err
 	}
 	for _, u := range w.Updates {
 		it := u.Item
@@ -353,38 +239,27 @@ func (t *tx) WriteAccounting(ctx context.Context, w store.AccountingWrite) error
 	return nil
 }
 
-// appendAudit stores linked audit records and moves the head from the
-// first one's predecessor to the last one, as InsertAudit does one at a
-// time.
-func (t *tx) appendAudit(ctx context.Context, recs []store.AuditRecord) error {
-	if len(recs) == 0 {
-		return nil
+func (t *tx) ScanAuditedAccountingEvents(ctx context.Context, auditSequence int64, fn func(*store.AccountingEvent) error) error {
+	rows, err := t.query(ctx, `SELECT seq, `+accountingEventColumns+` FROM accounting_events
+		WHERE audit_sequence = ? ORDER BY seq`, auditSequence)
+	if err != nil {
+		return fmt.Errorf("store: scan audited accounting events: %w", err)
 	}
-	rows := make([]any, 0, len(recs)*13)
-	for i, r := range recs {
-		if r.Sequence < 1 || (i > 0 && r.Sequence != recs[i-1].Sequence+1) {
-			return fmt.Errorf("store: audit sequence %d does not follow %d", r.Sequence, recs[max(i-1, 0)].Sequence)
-		}
-		if r.Time.IsZero() {
-			return fmt.Errorf("store: audit record %d has no time", r.Sequence)
-		}
-		ns, err := toNanos(r.Time, "audit time")
+	defer rows.Close()
+	for rows.Next() {
+		e, err := scanAccountingEvent(rows)
 		if err != nil {
+			return fmt.Errorf("store: scan audited accounting events: %w", err)
+		}
+		e.AuditSequence = auditSequence
+		if err := fn(&e); err != nil {
 			return err
 		}
-		rows = append(rows, r.Sequence, ns, r.ActorSubject, r.ActorRole, r.ActorMemberState, r.Method,
-			r.Resource, r.RequestID, r.Outcome, r.StatusCode, r.Detail, blob(r.PrevHash), blob(r.Hash))
 	}
-	first, last := recs[0], recs[len(recs)-1]
-	res, err := t.exec(ctx, `UPDATE audit_head SET sequence = ?, hash = ? WHERE id = 1 AND sequence = ?`,
-		last.Sequence, blob(last.Hash), first.Sequence-1)
-	if err != nil {
-		return fmt.Errorf("store: move audit head to %d: %w", last.Sequence, err)
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: scan audited accounting events: %w", err)
 	}
-	if n, err := res.RowsAffected(); err != nil || n != 1 {
-		return fmt.Errorf("%w: audit record %d does not follow the head", store.ErrConflict, first.Sequence)
-	}
-	return t.insertRows(ctx, "audit records", "audit_records", auditColumns, 13, rows)
+	return nil
 }
 
 func (t *tx) ScanAccountingMovements(ctx context.Context, operator, through string, fn func(*store.AccountingMovement) error) error {

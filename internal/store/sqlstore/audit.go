@@ -94,6 +94,44 @@ func (t *tx) InsertAudit(ctx context.Context, r store.AuditRecord) error {
 	return nil
 }
 
+// insertAudit is the INSERT of appendAudit.
+var insertAudit = newRowInsert("audit records", "audit_records", auditColumns)
+
+// appendAudit stores linked audit records and moves the head from the
+// first one's predecessor to the last one, as InsertAudit does one at a
+// time.
+func (t *tx) appendAudit(ctx context.Context, recs []store.AuditRecord) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	for i, r := range recs {
+		if r.Sequence < 1 || (i > 0 && r.Sequence != recs[i-1].Sequence+1) {
+			return fmt.Errorf("store: audit sequence %d does not follow %d", r.Sequence, recs[max(i-1, 0)].Sequence)
+		}
+		if r.Time.IsZero() {
+			return fmt.Errorf("store: audit record %d has no time", r.Sequence)
+		}
+		if _, err := toNanos(r.Time, "audit time"); err != nil {
+			return err
+		}
+	}
+	first, last := recs[0], recs[len(recs)-1]
+	res, err := t.exec(ctx, `UPDATE audit_head SET sequence = ?, hash = ? WHERE id = 1 AND sequence = ?`,
+		last.Sequence, blob(last.Hash), first.Sequence-1)
+	if err != nil {
+		return fmt.Errorf("store: move audit head to %d: %w", last.Sequence, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return fmt.Errorf("%w: audit record %d does not follow the head", store.ErrConflict, first.Sequence)
+	}
+	return t.insertRows(ctx, insertAudit, len(recs), func(args []any, i int) ([]any, error) {
+		r := &recs[i]
+		ns, err := toNanos(r.Time, "audit time")
+		return append(args, r.Sequence, ns, r.ActorSubject, r.ActorRole, r.ActorMemberState, r.Method,
+			r.Resource, r.RequestID, r.Outcome, r.StatusCode, r.Detail, blob(r.PrevHash), blob(r.Hash)), err
+	})
+}
+
 func (t *tx) ListAudit(ctx context.Context, f store.AuditFilter) ([]store.AuditRecord, error) {
 	if err := checkLimit(f.Limit); err != nil {
 		return nil, err

@@ -14,7 +14,8 @@ import (
 const maxCachedStatements = 256
 
 // maxCachedParams: a query with more parameters is taken for one of many
-// shapes of a long IN (...) or multi-row VALUES list, and runs unprepared.
+// shapes of a long IN (...) or multi-row VALUES list, and runs unprepared;
+// the fixed shapes of multirow.go are cached with getShaped instead.
 const maxCachedParams = 32
 
 // stmtCache keeps one prepared statement per query text for a pool, so
@@ -52,7 +53,13 @@ func newStmtCache(db *sql.DB) *stmtCache {
 
 // get returns the prepared statement of query, or nil when it is not
 // prepared (yet); in that case it starts preparing it.
-func (c *stmtCache) get(query string) *sql.Stmt {
+func (c *stmtCache) get(query string) *sql.Stmt { return c.lookup(query, false) }
+
+// getShaped is get for one of the fixed shapes of a multi-row statement
+// (multirow.go): it is cached however many parameters it has.
+func (c *stmtCache) getShaped(query string) *sql.Stmt { return c.lookup(query, true) }
+
+func (c *stmtCache) lookup(query string, shaped bool) *sql.Stmt {
 	if c == nil {
 		return nil
 	}
@@ -62,7 +69,7 @@ func (c *stmtCache) get(query string) *sql.Stmt {
 		return st
 	}
 	if c.pending[query] || len(c.stmts)+len(c.pending) >= maxCachedStatements ||
-		strings.Count(query, "?") > maxCachedParams {
+		(!shaped && strings.Count(query, "?") > maxCachedParams) {
 		return nil
 	}
 	c.pending[query] = true

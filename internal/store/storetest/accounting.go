@@ -48,6 +48,8 @@ func itemIDs(its []store.AccountingItem) string {
 }
 
 func runAccounting(t *testing.T, open opener) {
+	runMultiRow(t, open)
+	runAuditedEvents(t, open)
 	t.Run("ItemsCreateUpdateConflict", func(t *testing.T) {
 		s := open(t)
 		a := acctItem(opA, "i1", "IN_CUSTOMS_WAREHOUSE", 1_800_000_000)
