@@ -136,6 +136,9 @@ func (a *App) build() error {
 	if _, _, err := decl.PenaltyDailyRate.SetString(a.cfg.PenaltyDailyRate); err != nil {
 		return fmt.Errorf("penalty daily rate: %w", err)
 	}
+	if _, _, err := decl.ReleaseFee.SetString(a.cfg.ReleaseFee); err != nil {
+		return fmt.Errorf("release fee: %w", err)
+	}
 	validator, err := middleware.NewValidator()
 	if err != nil {
 		return err

@@ -40,6 +40,7 @@ type Config struct {
 	ProhibitedHS     []string
 	PermitHS         []string
 	PenaltyDailyRate string
+	ReleaseFee       string
 	Operators        operators.Requirements
 	Exchange         ExchangeConfig
 }
@@ -77,6 +78,7 @@ func (c *Config) Register(fs *flag.FlagSet) {
 		return nil
 	})
 	fs.StringVar(&c.PenaltyDailyRate, "penalty-daily-rate", env("EAEU_PENALTY_DAILY_RATE", "0.0001"), "share of an unpaid e-commerce duty accrued as penalty per day after the notice of unpaid amounts [EAEU_PENALTY_DAILY_RATE]")
+	fs.StringVar(&c.ReleaseFee, "release-fee", env("EAEU_RELEASE_FEE", "0"), "customs fees due before release per e-commerce declaration, in the national currency; 0 for none [EAEU_RELEASE_FEE]")
 	c.Operators.QualifiedEmployees = true
 	c.Operators.SecurityMinimum = &typev1.Money{CurrencyCode: "EUR", Amount: "1000000"}
 	fs.Func("operator-security-minimum", "minimum security of an e-commerce operator, \"AMOUNT CUR\": the Commission's amount or a higher national one (default \"1000000 EUR\") [EAEU_OPERATOR_SECURITY_MINIMUM]", func(v string) error {
@@ -141,6 +143,12 @@ func (c *Config) Finish() error {
 	}
 	if r, _, err := apd.NewFromString(c.PenaltyDailyRate); err != nil || r.Sign() < 0 || r.Cmp(apd.New(1, 0)) > 0 {
 		return fmt.Errorf("--penalty-daily-rate %q: want a decimal between 0 and 1", c.PenaltyDailyRate)
+	}
+	if c.ReleaseFee == "" {
+		c.ReleaseFee = "0"
+	}
+	if f, _, err := apd.NewFromString(c.ReleaseFee); err != nil || f.Sign() < 0 || f.Form != apd.Finite {
+		return fmt.Errorf("--release-fee %q: want a non-negative decimal amount in the national currency", c.ReleaseFee)
 	}
 	if !authn.IsMemberState(c.MemberState) {
 		return fmt.Errorf("--member-state %q: want AM, BY, KZ, KG or RU", c.MemberState)

@@ -50,7 +50,7 @@ func (s *Server) AmendDeclaration(ctx context.Context, req *ecommercev1.AmendDec
 					return nil, mutation.Result{}, err
 				}
 				d.Duty = assessment
-				setObligation(d.GetObligation(), res.Total, d.GetPayments(), s.NationalCurrency)
+				setObligation(d.GetObligation(), withFees(res.Total, feesOf(d)), d.GetPayments(), s.NationalCurrency)
 				if err := s.afterRelease(ctx, tx, d); err != nil {
 					return nil, mutation.Result{}, err
 				}

@@ -71,7 +71,14 @@ func (s *Server) price(ctx context.Context, tx store.Tx, d *ecommercev1.Declarat
 		debtor = "operator " + op
 	}
 	d.Obligation = &ecommercev1.Obligation{State: ecommercev1.ObligationState_OBLIGATION_STATE_ARISEN, Debtor: debtor}
-	setObligation(d.Obligation, res.Total, d.GetPayments(), s.NationalCurrency)
+	fees, err := s.releaseFee()
+	if err != nil {
+		return err
+	}
+	if fees.Sign() > 0 {
+		d.Obligation.Fees = money(s.NationalCurrency, fees.Text('f'))
+	}
+	setObligation(d.Obligation, withFees(res.Total, fees), d.GetPayments(), s.NationalCurrency)
 	return nil
 }
 

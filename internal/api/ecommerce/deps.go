@@ -38,6 +38,9 @@ type Deps struct {
 	// PenaltyDailyRate is the share of an unpaid amount accrued as penalty
 	// per day after the notice of unpaid amounts (e.g. 0.0001).
 	PenaltyDailyRate apd.Decimal
+	// ReleaseFee is the customs fees due before release (art. 309.5) per
+	// declaration, in the national currency; zero for none.
+	ReleaseFee apd.Decimal
 }
 
 // Server serves eaeu.ecommerce.v1.DeclarationService.

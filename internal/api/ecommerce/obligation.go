@@ -44,6 +44,34 @@ func setObligation(o *ecommercev1.Obligation, assessed apd.Decimal, payments []*
 	return st
 }
 
+// feesOf is the customs fees due before release fixed on d's obligation
+// at registration (zero when none).
+func feesOf(d *ecommercev1.Declaration) apd.Decimal {
+	amount := d.GetObligation().GetFees().GetAmount()
+	if amount == "" {
+		return apd.Decimal{}
+	}
+	f, _ := decimal(amount)
+	return f
+}
+
+// withFees is the amount assessed: the duty's total and the fees.
+func withFees(dutyTotal, fees apd.Decimal) apd.Decimal {
+	var a apd.Decimal
+	_, _ = apd.BaseContext.Add(&a, &dutyTotal, &fees)
+	return a
+}
+
+// releaseFee is the node's customs fees due before release for one
+// declaration, at the national currency's minor units (art. 309.5).
+func (s *Server) releaseFee() (apd.Decimal, error) {
+	var f apd.Decimal
+	ctx := apd.BaseContext.WithPrecision(34)
+	ctx.Rounding = apd.RoundHalfUp
+	_, err := ctx.Quantize(&f, &s.ReleaseFee, -s.MinorUnits)
+	return f, err
+}
+
 func assessedOf(d *ecommercev1.Declaration) apd.Decimal {
 	a, _ := decimal(d.GetObligation().GetAssessed().GetAmount())
 	return a

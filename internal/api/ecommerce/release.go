@@ -57,7 +57,12 @@ func (s *Server) DecideRelease(ctx context.Context, req *ecommercev1.DecideRelea
 }
 
 func (s *Server) decide(d *ecommercev1.Declaration, byItem map[string]*ecommercev1.ReleaseDecision) error {
-	paid := rules.Settle(assessedOf(d), paidOf(d)).PaidInFull
+	// Payments go to the duty first, then to the fees.
+	assessed, fees, paidSoFar := assessedOf(d), feesOf(d), paidOf(d)
+	var dutyTotal apd.Decimal
+	_, _ = apd.BaseContext.Sub(&dutyTotal, &assessed, &fees)
+	dutyPaid := rules.Settle(dutyTotal, paidSoFar).PaidInFull
+	feesPaid := rules.Settle(assessed, paidSoFar).PaidInFull
 	found := map[string]bool{}
 	for _, p := range d.GetParcels() {
 		var releasing, pending int
@@ -76,7 +81,7 @@ func (s *Server) decide(d *ecommercev1.Declaration, byItem map[string]*ecommerce
 			if !dec.GetRelease() {
 				continue
 			}
-			if why := s.Restrictions.Obstacle(rules.ItemCheck{HSCode: it.GetHsCode(), PermitNumber: it.GetPermitNumber()}, paid, true); why != "" {
+			if why := s.Restrictions.Obstacle(rules.ItemCheck{HSCode: it.GetHsCode(), PermitNumber: it.GetPermitNumber()}, dutyPaid, feesPaid); why != "" {
 				return errs.WrongState("item %s cannot be released: %s", it.GetItemId(), why)
 			}
 			releasing++

@@ -1198,7 +1198,7 @@ type Obligation struct {
 	State ObligationState `protobuf:"varint,1,opt,name=state,proto3,enum=eaeu.ecommerce.v1.ObligationState" json:"state,omitempty"`
 	// Who owes: the declarant individual or the operator.
 	Debtor string `protobuf:"bytes,2,opt,name=debtor,proto3" json:"debtor,omitempty"`
-	// The amount assessed.
+	// The amount assessed: the duty's total and the customs fees.
 	Assessed *v1.Money `protobuf:"bytes,3,opt,name=assessed,proto3" json:"assessed,omitempty"`
 	// Paid so far.
 	Paid *v1.Money `protobuf:"bytes,4,opt,name=paid,proto3" json:"paid,omitempty"`
@@ -1211,7 +1211,11 @@ type Obligation struct {
 	// The date a notice of unpaid amounts was issued, if any.
 	NoticeDate string `protobuf:"bytes,8,opt,name=notice_date,json=noticeDate,proto3" json:"notice_date,omitempty"`
 	// Penalty accrued on the unpaid amount since the notice, to today.
-	Penalty       *v1.Money `protobuf:"bytes,9,opt,name=penalty,proto3" json:"penalty,omitempty"`
+	Penalty *v1.Money `protobuf:"bytes,9,opt,name=penalty,proto3" json:"penalty,omitempty"`
+	// The customs fees due before release (art. 309.5), fixed at
+	// registration and included in assessed; absent where the node charges
+	// none.
+	Fees          *v1.Money `protobuf:"bytes,10,opt,name=fees,proto3" json:"fees,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1305,6 +1309,13 @@ func (x *Obligation) GetNoticeDate() string {
 func (x *Obligation) GetPenalty() *v1.Money {
 	if x != nil {
 		return x.Penalty
+	}
+	return nil
+}
+
+func (x *Obligation) GetFees() *v1.Money {
+	if x != nil {
+		return x.Fees
 	}
 	return nil
 }
@@ -1472,7 +1483,7 @@ const file_eaeu_ecommerce_v1_declaration_proto_rawDesc = "" +
 	"rates_date\x18\x02 \x01(\tR\tratesDate\x12\x1c\n" +
 	"\tschedules\x18\x03 \x03(\tR\tschedules\x127\n" +
 	"\aparcels\x18\x04 \x03(\v2\x1d.eaeu.ecommerce.v1.ParcelDutyR\aparcels\x12\x14\n" +
-	"\x05total\x18\x05 \x01(\tR\x05total\"\xc1\x03\n" +
+	"\x05total\x18\x05 \x01(\tR\x05total\"\xea\x03\n" +
 	"\n" +
 	"Obligation\x128\n" +
 	"\x05state\x18\x01 \x01(\x0e2\".eaeu.ecommerce.v1.ObligationStateR\x05state\x12\x16\n" +
@@ -1486,7 +1497,9 @@ const file_eaeu_ecommerce_v1_declaration_proto_rawDesc = "" +
 	"\x12termination_reason\x18\a \x01(\x0e2$.eaeu.ecommerce.v1.TerminationReasonR\x11terminationReason\x12\x1f\n" +
 	"\vnotice_date\x18\b \x01(\tR\n" +
 	"noticeDate\x12-\n" +
-	"\apenalty\x18\t \x01(\v2\x13.eaeu.type.v1.MoneyR\apenalty\"\x81\x02\n" +
+	"\apenalty\x18\t \x01(\v2\x13.eaeu.type.v1.MoneyR\apenalty\x12'\n" +
+	"\x04fees\x18\n" +
+	" \x01(\v2\x13.eaeu.type.v1.MoneyR\x04fees\"\x81\x02\n" +
 	"\aPayment\x12<\n" +
 	"\treference\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9/_.-]{1,64}$R\treference\x123\n" +
 	"\x06amount\x18\x02 \x01(\v2\x13.eaeu.type.v1.MoneyB\x06\xbaH\x03\xc8\x01\x01R\x06amount\x12F\n" +
@@ -1587,13 +1600,14 @@ var file_eaeu_ecommerce_v1_declaration_proto_depIdxs = []int32{
 	16, // 19: eaeu.ecommerce.v1.Obligation.refundable:type_name -> eaeu.type.v1.Money
 	4,  // 20: eaeu.ecommerce.v1.Obligation.termination_reason:type_name -> eaeu.ecommerce.v1.TerminationReason
 	16, // 21: eaeu.ecommerce.v1.Obligation.penalty:type_name -> eaeu.type.v1.Money
-	16, // 22: eaeu.ecommerce.v1.Payment.amount:type_name -> eaeu.type.v1.Money
-	15, // 23: eaeu.ecommerce.v1.Payment.record_time:type_name -> google.protobuf.Timestamp
-	24, // [24:24] is the sub-list for method output_type
-	24, // [24:24] is the sub-list for method input_type
-	24, // [24:24] is the sub-list for extension type_name
-	24, // [24:24] is the sub-list for extension extendee
-	0,  // [0:24] is the sub-list for field type_name
+	16, // 22: eaeu.ecommerce.v1.Obligation.fees:type_name -> eaeu.type.v1.Money
+	16, // 23: eaeu.ecommerce.v1.Payment.amount:type_name -> eaeu.type.v1.Money
+	15, // 24: eaeu.ecommerce.v1.Payment.record_time:type_name -> google.protobuf.Timestamp
+	25, // [25:25] is the sub-list for method output_type
+	25, // [25:25] is the sub-list for method input_type
+	25, // [25:25] is the sub-list for extension type_name
+	25, // [25:25] is the sub-list for extension extendee
+	0,  // [0:25] is the sub-list for field type_name
 }
 
 func init() { file_eaeu_ecommerce_v1_declaration_proto_init() }
