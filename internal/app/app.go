@@ -45,7 +45,8 @@ type App struct {
 	log    *slog.Logger
 	store  store.Store
 	bundle *authn.TrustBundle
-	cert   *tls.Certificate
+	cert   *tls.Certificate // as at start: the exchange's default signing pair
+	certs  *pki.Reloader    // the server certificate, as renewed on disk
 	dev    *pki.DevPKI
 
 	external *grpc.Server // callers, over mTLS (or plaintext in development)
@@ -103,11 +104,13 @@ func (a *App) loadTLS() error {
 		}
 		trust = append(trust, authn.TrustEntry{States: []string{authn.AnyState}, CACerts: []*x509.Certificate{ca.Cert()}})
 	}
-	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	// A renewed certificate written over these files is served to new
+	// connections without a restart.
+	reloader, err := pki.NewReloader(certFile, keyFile, func(err error) { a.log.Error("server certificate", "err", err) })
 	if err != nil {
 		return fmt.Errorf("server certificate: %w", err)
 	}
-	a.cert = &cert
+	a.certs, a.cert = reloader, reloader.Current()
 	if a.bundle, err = authn.NewTrustBundle(trust); err != nil {
 		return fmt.Errorf("trust: %w", err)
 	}
@@ -120,10 +123,10 @@ func (a *App) loadTLS() error {
 // UNAUTHENTICATED and audited. internal/authn verifies every chain.
 func (a *App) serverTLS() *tls.Config {
 	return &tls.Config{
-		MinVersion:   tls.VersionTLS12,
-		Certificates: []tls.Certificate{*a.cert},
-		ClientAuth:   tls.RequestClientCert,
-		NextProtos:   []string{"h2", "http/1.1"},
+		MinVersion:     tls.VersionTLS12,
+		GetCertificate: a.certs.GetCertificate,
+		ClientAuth:     tls.RequestClientCert,
+		NextProtos:     []string{"h2", "http/1.1"},
 	}
 }
 
