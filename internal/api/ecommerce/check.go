@@ -68,12 +68,12 @@ func (s *Server) checkFiling(ctx context.Context, tx store.Tx, c caller.Caller, 
 			break
 		}
 		// art. 429.1: only an operator on the register declares.
-		number, active, err := register.ActiveRegisterNumber(ctx, tx, c.Subject.ID)
+		op, err := s.activeOperator(ctx, tx, c.Subject.ID)
 		if err != nil {
 			return err
 		}
-		switch {
-		case !active:
+		switch number := op.number; {
+		case !op.active:
 			v.add("declaration.declarant.operator_register_number", "the caller is not on the register of e-commerce operators (or was excluded)")
 		case d.GetDeclarant().GetOperatorRegisterNumber() != number:
 			v.add("declaration.declarant.operator_register_number", "must be the caller's own register number %q", number)
@@ -131,20 +131,44 @@ func (s *Server) checkFiling(ctx context.Context, tx store.Tx, c caller.Caller, 
 // checkCustomsBody requires a customs body of this node's state in the
 // directory.
 func (s *Server) checkCustomsBody(ctx context.Context, tx store.Tx, code string, v *violations) error {
-	doc, err := tx.GetDocument(ctx, "customs_body", "customsBodies/"+code)
-	if errors.Is(err, store.ErrNotFound) {
-		v.add("declaration.customs_body_code", "customs body %s is not in the directory", code)
-		return nil
-	}
+	gen, err := generation(ctx, tx)
 	if err != nil {
 		return err
 	}
-	b := &referencev1.CustomsBody{}
-	if err := protojson.Unmarshal(doc.Body, b); err != nil {
+	b, err := s.refs.bodies.get(gen, code, func() (customsBody, error) {
+		doc, err := tx.GetDocument(ctx, "customs_body", "customsBodies/"+code)
+		if errors.Is(err, store.ErrNotFound) {
+			return customsBody{}, nil
+		}
+		if err != nil {
+			return customsBody{}, err
+		}
+		b := &referencev1.CustomsBody{}
+		if err := protojson.Unmarshal(doc.Body, b); err != nil {
+			return customsBody{}, err
+		}
+		return customsBody{found: true, memberState: b.GetMemberState()}, nil
+	})
+	switch {
+	case err != nil:
 		return err
-	}
-	if b.GetMemberState() != s.NodeState {
-		v.add("declaration.customs_body_code", "customs body %s is of %s; declarations are filed in %s here", code, b.GetMemberState(), s.NodeState)
+	case !b.found:
+		v.add("declaration.customs_body_code", "customs body %s is not in the directory", code)
+	case b.memberState != s.NodeState:
+		v.add("declaration.customs_body_code", "customs body %s is of %s; declarations are filed in %s here", code, b.memberState, s.NodeState)
 	}
 	return nil
+}
+
+// activeOperator is the standing on the register of the legal entity
+// (an operator's certificate id).
+func (s *Server) activeOperator(ctx context.Context, tx store.Tx, legalEntity string) (activeOperator, error) {
+	gen, err := generation(ctx, tx)
+	if err != nil {
+		return activeOperator{}, err
+	}
+	return s.refs.operators.get(gen, legalEntity, func() (activeOperator, error) {
+		number, active, err := register.ActiveRegisterNumber(ctx, tx, legalEntity)
+		return activeOperator{number: number, active: active}, err
+	})
 }

@@ -47,13 +47,13 @@ type Deps struct {
 type Server struct {
 	ecommercev1.UnimplementedDeclarationServiceServer
 	Deps
-	rates   *reference.ExchangeRates
-	tariffs tariffs
+	rates *reference.ExchangeRates
+	refs  refCaches
 }
 
 // New returns the service.
 func New(d Deps) *Server {
-	return &Server{Deps: d, rates: &reference.ExchangeRates{Deps: d.Deps}}
+	return &Server{Deps: d, rates: &reference.ExchangeRates{Deps: d.Deps}, refs: newRefCaches()}
 }
 
 // today is the date in the node's member state.

@@ -3,7 +3,6 @@ package ecommerce
 import (
 	"context"
 	"errors"
-	"sync"
 	"time"
 
 	"github.com/cockroachdb/apd/v3"
@@ -31,53 +30,16 @@ type tariffKey struct {
 	day   string
 }
 
-// maxTariffs bounds the cache: a node prices on a few dates at a time
-// (today, and the registration dates of amended declarations).
-const maxTariffs = 64
-
-// tariffs caches prepared tariffs for one generation of the reference
-// data (store.ReferenceGeneration): a change to a schedule or a rate moves
-// the generation, and the next lookup drops every tariff of the old one.
-type tariffs struct {
-	mu  sync.Mutex
-	gen int64
-	m   map[tariffKey]*tariff
-}
-
 // tariff returns the tariff of state on day, read in tx (whose reference
 // data is at its generation), from the cache when it holds it.
 func (s *Server) tariff(ctx context.Context, tx store.Tx, state string, day time.Time) (*tariff, error) {
-	gen, err := tx.Counter(ctx, store.ReferenceGeneration)
+	gen, err := generation(ctx, tx)
 	if err != nil {
 		return nil, err
 	}
-	key := tariffKey{state: state, day: dates.Format(day)}
-	c := &s.tariffs
-	c.mu.Lock()
-	if c.gen == gen {
-		if t, ok := c.m[key]; ok {
-			c.mu.Unlock()
-			return t, nil
-		}
-	}
-	c.mu.Unlock()
-	t, err := s.buildTariff(ctx, tx, state, day)
-	if err != nil {
-		return nil, err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	switch {
-	case gen > c.gen || c.m == nil:
-		c.gen, c.m = gen, map[tariffKey]*tariff{}
-	case gen < c.gen:
-		return t, nil // read before a change the cache already holds
-	}
-	if len(c.m) >= maxTariffs {
-		clear(c.m)
-	}
-	c.m[key] = t
-	return t, nil
+	return s.refs.tariffs.get(gen, tariffKey{state: state, day: dates.Format(day)}, func() (*tariff, error) {
+		return s.buildTariff(ctx, tx, state, day)
+	})
 }
 
 // buildTariff reads every rate in force on day and the schedules in force

@@ -64,8 +64,8 @@ func TestTariffFollowsReferenceChanges(t *testing.T) {
 	if got := duty(); got != "7500.00" {
 		t.Fatalf("at 500 KZT/EUR: duty %s, want 7500.00", got)
 	}
-	first := s.tariffs.m[tariffKey{state: "KZ", day: "2026-11-23"}]
-	if got := duty(); got != "7500.00" || s.tariffs.m[tariffKey{state: "KZ", day: "2026-11-23"}] != first {
+	first := s.refs.tariffs.m[tariffKey{state: "KZ", day: "2026-11-23"}]
+	if got := duty(); got != "7500.00" || s.refs.tariffs.m[tariffKey{state: "KZ", day: "2026-11-23"}] != first {
 		t.Fatalf("unchanged reference data: duty %s, and the tariff was prepared again", got)
 	}
 	addRate("2026-11-23", "520")
