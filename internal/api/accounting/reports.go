@@ -3,7 +3,6 @@ package accounting
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -245,19 +244,14 @@ func (s *Server) GetAccountingReport(ctx context.Context, req *operatorsv1.GetAc
 func (s *Server) ListAccountingReports(ctx context.Context, req *operatorsv1.ListAccountingReportsRequest) (*operatorsv1.ListAccountingReportsResponse, error) {
 	c := caller.From(ctx)
 	query := strings.Join([]string{"reports", req.GetParent(), req.GetStatus().String()}, "|")
-	cursor, err := paging.Cursor(req.GetPageToken(), query)
+	at, id, ok, err := paging.TimeCursor(req.GetPageToken(), query)
 	if err != nil {
 		return nil, err
 	}
 	size := paging.Size(req.GetPageSize(), 50, 500)
 	q := store.AccountingReportQuery{Status: reportStatusName(req.GetStatus()), Limit: size + 1}
-	if cursor != "" {
-		ns, id, _ := strings.Cut(cursor, "|")
-		n, err := strconv.ParseInt(ns, 10, 64)
-		if err != nil || id == "" {
-			return nil, errs.Field("page_token", "not a page token of this list")
-		}
-		q.BeforeTime, q.BeforeID = time.Unix(0, n).UTC(), id
+	if ok {
+		q.BeforeTime, q.BeforeID = at, id
 	}
 	resp := &operatorsv1.ListAccountingReportsResponse{}
 	err = s.Store.View(ctx, func(tx store.Tx) error {
@@ -272,7 +266,7 @@ func (s *Server) ListAccountingReports(ctx context.Context, req *operatorsv1.Lis
 		if len(rows) > size {
 			rows = rows[:size]
 			last := rows[size-1]
-			resp.NextPageToken = paging.Token(query, fmt.Sprintf("%d|%s", last.CreateTime.UnixNano(), last.ID))
+			resp.NextPageToken = paging.TimeToken(query, last.CreateTime, last.ID)
 		}
 		for _, row := range rows {
 			r := &operatorsv1.AccountingReport{}

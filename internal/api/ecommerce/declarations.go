@@ -182,17 +182,12 @@ func (s *Server) ListDeclarations(ctx context.Context, req *ecommercev1.ListDecl
 		q.RecipientKey = recipientKey(c.Subject.ID)
 	}
 	query := strings.Join([]string{q.Status, q.Operator, q.RecipientKey, q.FiledFrom, q.FiledTo}, "|")
-	cur, err := paging.Cursor(req.GetPageToken(), query)
+	at, id, ok, err := paging.TimeCursor(req.GetPageToken(), query)
 	if err != nil {
 		return nil, err
 	}
-	if cur != "" {
-		at, id, ok := strings.Cut(cur, "/")
-		t, perr := parseNanos(at)
-		if !ok || perr != nil {
-			return nil, errs.Field("page_token", "not a page token of this list")
-		}
-		q.Before = &store.DeclarationCursor{FilingTime: t, ID: id}
+	if ok {
+		q.Before = &store.DeclarationCursor{FilingTime: at, ID: id}
 	}
 	size := paging.Size(req.GetPageSize(), 50, 500)
 	q.Limit = size + 1
@@ -205,7 +200,7 @@ func (s *Server) ListDeclarations(ctx context.Context, req *ecommercev1.ListDecl
 		if len(rows) > size {
 			rows = rows[:size]
 			last := rows[size-1]
-			resp.NextPageToken = paging.Token(query, formatNanos(last.FilingTime)+"/"+last.ID)
+			resp.NextPageToken = paging.TimeToken(query, last.FilingTime, last.ID)
 		}
 		for _, r := range rows {
 			d, err := decode(r)

@@ -132,17 +132,12 @@ func (w *Warehouse) ListPurchases(ctx context.Context, req *ecommercev1.ListPurc
 		q.Status = warehouseStatuses[req.GetStatus()].stored
 	}
 	query := q.Status + "|" + q.Operator
-	cur, err := paging.Cursor(req.GetPageToken(), query)
+	at, id, ok, err := paging.TimeCursor(req.GetPageToken(), query)
 	if err != nil {
 		return nil, err
 	}
-	if cur != "" {
-		at, id, ok := strings.Cut(cur, "/")
-		t, perr := parseNanos(at)
-		if !ok || perr != nil {
-			return nil, errs.Field("page_token", "not a page token of this list")
-		}
-		q.Before = &store.WarehousePurchaseCursor{CreateTime: t, ID: id}
+	if ok {
+		q.Before = &store.WarehousePurchaseCursor{CreateTime: at, ID: id}
 	}
 	size := paging.Size(req.GetPageSize(), 50, 500)
 	q.Limit = size + 1
@@ -170,7 +165,7 @@ func (w *Warehouse) ListPurchases(ctx context.Context, req *ecommercev1.ListPurc
 		if len(rows) > size {
 			rows = rows[:size]
 			last := rows[size-1]
-			resp.NextPageToken = paging.Token(query, formatNanos(last.CreateTime)+"/"+last.ID)
+			resp.NextPageToken = paging.TimeToken(query, last.CreateTime, last.ID)
 		}
 		for _, r := range rows {
 			p, err := decodePurchase(r)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/google/uuid"
 	"google.golang.org/protobuf/proto"
@@ -394,7 +393,7 @@ func (s *CopyRequests) GetCopyRequest(ctx context.Context, req *exchangev1.GetCo
 // ListCopyRequests implements the RPC.
 func (s *CopyRequests) ListCopyRequests(ctx context.Context, req *exchangev1.ListCopyRequestsRequest) (*exchangev1.ListCopyRequestsResponse, error) {
 	query := fmt.Sprintf("d=%d&s=%d&o=%t&n=%t", req.GetDirection(), req.GetStatus(), req.GetOverdueOnly(), req.GetNoAnswerRefusalDueOnly())
-	cur, err := paging.Cursor(req.GetPageToken(), query)
+	at, id, ok, err := paging.TimeCursor(req.GetPageToken(), query)
 	if err != nil {
 		return nil, err
 	}
@@ -409,13 +408,8 @@ func (s *CopyRequests) ListCopyRequests(ctx context.Context, req *exchangev1.Lis
 	if req.GetNoAnswerRefusalDueOnly() {
 		q.Status, q.RefusalFromOnOrBefore = exchangev1.CopyRequestStatus_COPY_REQUEST_STATUS_SUSPENDED.String(), today
 	}
-	if cur != "" {
-		ns, id, ok := strings.Cut(cur, "/")
-		n, err := strconv.ParseInt(ns, 10, 64)
-		if !ok || err != nil {
-			return nil, errs.Field("page_token", "not a page token of this list")
-		}
-		q.Before = &store.ExchangeCursor{CreateTime: time.Unix(0, n), ID: id}
+	if ok {
+		q.Before = &store.ExchangeCursor{CreateTime: at, ID: id}
 	}
 	resp := &exchangev1.ListCopyRequestsResponse{}
 	err = s.Store.View(ctx, func(tx store.Tx) error {
@@ -426,7 +420,7 @@ func (s *CopyRequests) ListCopyRequests(ctx context.Context, req *exchangev1.Lis
 		if len(rows) == q.Limit {
 			rows = rows[:q.Limit-1]
 			last := rows[len(rows)-1]
-			resp.NextPageToken = paging.Token(query, fmt.Sprintf("%d/%s", last.CreateTime.UnixNano(), last.ID))
+			resp.NextPageToken = paging.TimeToken(query, last.CreateTime, last.ID)
 		}
 		for _, row := range rows {
 			cr := &exchangev1.CopyRequest{}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/google/uuid"
 	"google.golang.org/protobuf/proto"
@@ -231,7 +230,7 @@ func (s *Notices) GetNotice(ctx context.Context, req *exchangev1.GetNoticeReques
 // ListNotices implements the RPC.
 func (s *Notices) ListNotices(ctx context.Context, req *exchangev1.ListNoticesRequest) (*exchangev1.ListNoticesResponse, error) {
 	query := fmt.Sprintf("d=%d&s=%d", req.GetDirection(), req.GetStatus())
-	cur, err := paging.Cursor(req.GetPageToken(), query)
+	at, id, ok, err := paging.TimeCursor(req.GetPageToken(), query)
 	if err != nil {
 		return nil, err
 	}
@@ -239,13 +238,8 @@ func (s *Notices) ListNotices(ctx context.Context, req *exchangev1.ListNoticesRe
 	if req.GetStatus() != exchangev1.NoticeStatus_NOTICE_STATUS_UNSPECIFIED {
 		q.Status = req.GetStatus().String()
 	}
-	if cur != "" {
-		ns, id, ok := strings.Cut(cur, "/")
-		n, err := strconv.ParseInt(ns, 10, 64)
-		if !ok || err != nil {
-			return nil, errs.Field("page_token", "not a page token of this list")
-		}
-		q.Before = &store.ExchangeCursor{CreateTime: time.Unix(0, n), ID: id}
+	if ok {
+		q.Before = &store.ExchangeCursor{CreateTime: at, ID: id}
 	}
 	resp := &exchangev1.ListNoticesResponse{}
 	err = s.Store.View(ctx, func(tx store.Tx) error {
@@ -256,7 +250,7 @@ func (s *Notices) ListNotices(ctx context.Context, req *exchangev1.ListNoticesRe
 		if len(rows) == q.Limit {
 			rows = rows[:q.Limit-1]
 			last := rows[len(rows)-1]
-			resp.NextPageToken = paging.Token(query, fmt.Sprintf("%d/%s", last.CreateTime.UnixNano(), last.ID))
+			resp.NextPageToken = paging.TimeToken(query, last.CreateTime, last.ID)
 		}
 		for _, row := range rows {
 			n := &exchangev1.Notice{}

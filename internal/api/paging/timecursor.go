@@ -1,0 +1,32 @@
+package paging
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/eaeu/customs-exchange/internal/errs"
+)
+
+// Listings ordered by a time and then an id, newest first, page on the
+// last row's (time, id): the cursor is "UnixNano/id".
+
+// TimeToken is the page token that goes on after the row at (t, id).
+func TimeToken(query string, t time.Time, id string) string {
+	return Token(query, strconv.FormatInt(t.UnixNano(), 10)+"/"+id)
+}
+
+// TimeCursor decodes a token made by TimeToken for the same query; ok is
+// false for "" (the first page).
+func TimeCursor(token, query string) (t time.Time, id string, ok bool, err error) {
+	cur, err := Cursor(token, query)
+	if err != nil || cur == "" {
+		return time.Time{}, "", false, err
+	}
+	ns, id, found := strings.Cut(cur, "/")
+	n, perr := strconv.ParseInt(ns, 10, 64)
+	if !found || perr != nil || id == "" {
+		return time.Time{}, "", false, errs.Field("page_token", "not a page token of this list")
+	}
+	return time.Unix(0, n).UTC(), id, true, nil
+}
