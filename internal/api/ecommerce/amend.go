@@ -45,7 +45,11 @@ func (s *Server) AmendDeclaration(ctx context.Context, req *ecommercev1.AmendDec
 				if err != nil {
 					return nil, mutation.Result{}, err
 				}
-				assessment, res, err := s.assess(ctx, tx, s.NodeState, regDay, d.GetParcels())
+				refs, err := s.refsOf(ctx, tx)
+				if err != nil {
+					return nil, mutation.Result{}, err
+				}
+				assessment, res, err := s.assess(ctx, refs, s.NodeState, regDay, d.GetParcels())
 				if err != nil {
 					return nil, mutation.Result{}, err
 				}

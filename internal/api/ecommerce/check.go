@@ -2,21 +2,16 @@ package ecommerce
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
 	authv1 "github.com/eaeu/customs-exchange/gen/eaeu/auth/v1"
 	ecommercev1 "github.com/eaeu/customs-exchange/gen/eaeu/ecommerce/v1"
-	referencev1 "github.com/eaeu/customs-exchange/gen/eaeu/reference/v1"
 	"github.com/eaeu/customs-exchange/internal/caller"
 	"github.com/eaeu/customs-exchange/internal/errs"
-	"github.com/eaeu/customs-exchange/internal/register"
 	"github.com/eaeu/customs-exchange/internal/rules/currency"
 	"github.com/eaeu/customs-exchange/internal/rules/dates"
 	rules "github.com/eaeu/customs-exchange/internal/rules/ecommerce"
-	"github.com/eaeu/customs-exchange/internal/store"
-	"google.golang.org/protobuf/encoding/protojson"
 )
 
 type violations []errs.Violation
@@ -59,7 +54,7 @@ func checkParcels(ps []*ecommercev1.Parcel, field string, v *violations) {
 }
 
 // checkFiling checks a declaration to be filed by c on the date filed.
-func (s *Server) checkFiling(ctx context.Context, tx store.Tx, c caller.Caller, d *ecommercev1.Declaration, filed time.Time) error {
+func (s *Server) checkFiling(ctx context.Context, refs refView, c caller.Caller, d *ecommercev1.Declaration, filed time.Time) error {
 	var v violations
 	switch d.GetDeclarant().GetKind() {
 	case ecommercev1.DeclarantKind_DECLARANT_KIND_OPERATOR:
@@ -68,7 +63,7 @@ func (s *Server) checkFiling(ctx context.Context, tx store.Tx, c caller.Caller, 
 			break
 		}
 		// art. 429.1: only an operator on the register declares.
-		op, err := s.activeOperator(ctx, tx, c.Subject.ID)
+		op, err := refs.activeOperator(ctx, c.Subject.ID)
 		if err != nil {
 			return err
 		}
@@ -99,12 +94,12 @@ func (s *Server) checkFiling(ctx context.Context, tx store.Tx, c caller.Caller, 
 			rules.MinimumDeclarantAge, dates.Format(filed))
 	}
 	checkParcels(d.GetParcels(), "declaration.parcels", &v)
-	if err := s.checkCustomsBody(ctx, tx, d.GetCustomsBodyCode(), &v); err != nil {
+	if err := s.checkCustomsBody(ctx, refs, d.GetCustomsBodyCode(), &v); err != nil {
 		return err
 	}
 	// The rates must exist for the filing date, so that registration can
 	// compute the duty.
-	t, err := s.tariff(ctx, tx, s.NodeState, filed)
+	t, err := refs.tariff(ctx, s.NodeState, filed)
 	if err != nil {
 		return err
 	}
@@ -130,25 +125,8 @@ func (s *Server) checkFiling(ctx context.Context, tx store.Tx, c caller.Caller, 
 
 // checkCustomsBody requires a customs body of this node's state in the
 // directory.
-func (s *Server) checkCustomsBody(ctx context.Context, tx store.Tx, code string, v *violations) error {
-	gen, err := generation(ctx, tx)
-	if err != nil {
-		return err
-	}
-	b, err := s.refs.bodies.get(gen, code, func() (customsBody, error) {
-		doc, err := tx.GetDocument(ctx, "customs_body", "customsBodies/"+code)
-		if errors.Is(err, store.ErrNotFound) {
-			return customsBody{}, nil
-		}
-		if err != nil {
-			return customsBody{}, err
-		}
-		b := &referencev1.CustomsBody{}
-		if err := protojson.Unmarshal(doc.Body, b); err != nil {
-			return customsBody{}, err
-		}
-		return customsBody{found: true, memberState: b.GetMemberState()}, nil
-	})
+func (s *Server) checkCustomsBody(ctx context.Context, r refView, code string, v *violations) error {
+	b, err := r.customsBody(ctx, code)
 	switch {
 	case err != nil:
 		return err
@@ -158,17 +136,4 @@ func (s *Server) checkCustomsBody(ctx context.Context, tx store.Tx, code string,
 		v.add("declaration.customs_body_code", "customs body %s is of %s; declarations are filed in %s here", code, b.memberState, s.NodeState)
 	}
 	return nil
-}
-
-// activeOperator is the standing on the register of the legal entity
-// (an operator's certificate id).
-func (s *Server) activeOperator(ctx context.Context, tx store.Tx, legalEntity string) (activeOperator, error) {
-	gen, err := generation(ctx, tx)
-	if err != nil {
-		return activeOperator{}, err
-	}
-	return s.refs.operators.get(gen, legalEntity, func() (activeOperator, error) {
-		number, active, err := register.ActiveRegisterNumber(ctx, tx, legalEntity)
-		return activeOperator{number: number, active: active}, err
-	})
 }

@@ -27,8 +27,8 @@ import (
 func (s *Server) FileDeclaration(ctx context.Context, req *ecommercev1.FileDeclarationRequest) (*ecommercev1.FileDeclarationResponse, error) {
 	c := caller.From(ctx)
 	return mutation.RunPlanned(ctx, s.Store, req, func() *ecommercev1.FileDeclarationResponse { return &ecommercev1.FileDeclarationResponse{} },
-		func(ctx context.Context, tx store.Tx) (*filing, error) {
-			return s.planFiling(ctx, tx, c, req.GetDeclaration())
+		func(ctx context.Context, tx store.Tx, gen int64) (*filing, error) {
+			return s.planFiling(ctx, s.refsAt(tx, gen), c, req.GetDeclaration())
 		},
 		func(ctx context.Context, tx store.Tx, f *filing) (*ecommercev1.FileDeclarationResponse, mutation.Result, error) {
 			d, err := s.storeFiling(ctx, tx, f)
@@ -46,7 +46,11 @@ func (s *Server) register(ctx context.Context, tx store.Tx, row store.Declaratio
 		return nil, errs.WrongState("%s is %s; only a filed declaration can be registered", d.GetName(), d.GetStatus())
 	}
 	day := s.today()
-	if err := s.price(ctx, tx, d, day); err != nil {
+	refs, err := s.refsOf(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.price(ctx, refs, d, day); err != nil {
 		return nil, err
 	}
 	if err := s.number(ctx, tx, d, day); err != nil {
@@ -58,8 +62,8 @@ func (s *Server) register(ctx context.Context, tx store.Tx, row store.Declaratio
 // price fixes the registration date day, computes the duty with that
 // date's rates, and makes the obligation arise (art. 309.9): all of the
 // registration but the number.
-func (s *Server) price(ctx context.Context, tx store.Tx, d *ecommercev1.Declaration, day time.Time) error {
-	assessment, res, err := s.assess(ctx, tx, s.NodeState, day, d.GetParcels())
+func (s *Server) price(ctx context.Context, r refView, d *ecommercev1.Declaration, day time.Time) error {
+	assessment, res, err := s.assess(ctx, r, s.NodeState, day, d.GetParcels())
 	if err != nil {
 		return err
 	}

@@ -12,7 +12,6 @@ import (
 	"github.com/eaeu/customs-exchange/internal/errs"
 	"github.com/eaeu/customs-exchange/internal/rules/dates"
 	"github.com/eaeu/customs-exchange/internal/rules/duty"
-	"github.com/eaeu/customs-exchange/internal/store"
 )
 
 func decimal(s string) (apd.Decimal, error) {
@@ -93,8 +92,8 @@ func parcelsOf(ps []*ecommercev1.Parcel) ([]duty.Parcel, error) {
 
 // assess computes the duty of parcels filed in memberState with the
 // schedules and exchange rates in force on day (art. 309.8(8)).
-func (s *Server) assess(ctx context.Context, tx store.Tx, memberState string, day time.Time, parcels []*ecommercev1.Parcel) (*ecommercev1.DutyAssessment, duty.Result, error) {
-	t, err := s.tariff(ctx, tx, memberState, day)
+func (s *Server) assess(ctx context.Context, r refView, memberState string, day time.Time, parcels []*ecommercev1.Parcel) (*ecommercev1.DutyAssessment, duty.Result, error) {
+	t, err := r.tariff(ctx, memberState, day)
 	if err != nil {
 		return nil, duty.Result{}, err
 	}

@@ -28,9 +28,9 @@ type filing struct {
 // planFiling checks the declaration in filed by c and prepares what is
 // stored: the declaration, its first version, and, at a node that
 // registers at filing, its registration but for the number.
-func (s *Server) planFiling(ctx context.Context, tx store.Tx, c caller.Caller, in *ecommercev1.Declaration) (*filing, error) {
+func (s *Server) planFiling(ctx context.Context, r refView, c caller.Caller, in *ecommercev1.Declaration) (*filing, error) {
 	today := s.today()
-	if err := s.checkFiling(ctx, tx, c, in, today); err != nil {
+	if err := s.checkFiling(ctx, r, c, in, today); err != nil {
 		return nil, err
 	}
 	d := proto.Clone(in).(*ecommercev1.Declaration)
@@ -62,7 +62,7 @@ func (s *Server) planFiling(ctx context.Context, tx store.Tx, c caller.Caller, i
 			Operator: d.GetDeclarant().GetOperatorRegisterNumber(), RecipientKey: recipientKey(recipientID(d.GetRecipient())),
 			FilingDate: dates.Format(today), FilingTime: now, UpdateTime: now, Revision: 1}}
 	if f.register {
-		if err := s.price(ctx, tx, d, today); err != nil {
+		if err := s.price(ctx, r, d, today); err != nil {
 			return nil, err
 		}
 	}

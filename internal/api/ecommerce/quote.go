@@ -32,8 +32,11 @@ func (s *Server) QuoteDuty(ctx context.Context, req *ecommercev1.QuoteDutyReques
 	}
 	var out *ecommercev1.DutyAssessment
 	err := s.Store.View(ctx, func(tx store.Tx) error {
-		var err error
-		out, _, err = s.assess(ctx, tx, state, day, req.GetParcels())
+		refs, err := s.refsOf(ctx, tx)
+		if err != nil {
+			return err
+		}
+		out, _, err = s.assess(ctx, refs, state, day, req.GetParcels())
 		return err
 	})
 	if err != nil {

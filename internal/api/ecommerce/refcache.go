@@ -2,7 +2,15 @@ package ecommerce
 
 import (
 	"context"
+	"errors"
 	"sync"
+	"time"
+
+	"google.golang.org/protobuf/encoding/protojson"
+
+	referencev1 "github.com/eaeu/customs-exchange/gen/eaeu/reference/v1"
+	"github.com/eaeu/customs-exchange/internal/register"
+	"github.com/eaeu/customs-exchange/internal/rules/dates"
 
 	"github.com/eaeu/customs-exchange/internal/store"
 )
@@ -51,9 +59,21 @@ func (c *refCache[K, V]) get(gen int64, k K, build func() (V, error)) (V, error)
 	return v, nil
 }
 
-// generation is the generation of the reference data tx reads.
-func generation(ctx context.Context, tx store.Tx) (int64, error) {
-	return tx.Counter(ctx, store.ReferenceGeneration)
+// refView reads the reference data and the register in one transaction,
+// at the generation that transaction sees, through the node's caches.
+type refView struct {
+	s   *Server
+	tx  store.Tx
+	gen int64
+}
+
+// refsAt is the view of tx, which reads generation gen.
+func (s *Server) refsAt(tx store.Tx, gen int64) refView { return refView{s: s, tx: tx, gen: gen} }
+
+// refsOf is the view of tx, reading its generation.
+func (s *Server) refsOf(ctx context.Context, tx store.Tx) (refView, error) {
+	gen, err := tx.Counter(ctx, store.ReferenceGeneration)
+	return s.refsAt(tx, gen), err
 }
 
 // refCaches are a node's caches of derived reference data.
@@ -84,4 +104,38 @@ type activeOperator struct {
 type customsBody struct {
 	found       bool
 	memberState string
+}
+
+// tariff returns the tariff of state on day.
+func (r refView) tariff(ctx context.Context, state string, day time.Time) (*tariff, error) {
+	return r.s.refs.tariffs.get(r.gen, tariffKey{state: state, day: dates.Format(day)}, func() (*tariff, error) {
+		return r.s.buildTariff(ctx, r.tx, state, day)
+	})
+}
+
+// activeOperator is the standing on the register of the legal entity
+// (an operator's certificate id).
+func (r refView) activeOperator(ctx context.Context, legalEntity string) (activeOperator, error) {
+	return r.s.refs.operators.get(r.gen, legalEntity, func() (activeOperator, error) {
+		number, active, err := register.ActiveRegisterNumber(ctx, r.tx, legalEntity)
+		return activeOperator{number: number, active: active}, err
+	})
+}
+
+// customsBody is the directory entry of the customs body code.
+func (r refView) customsBody(ctx context.Context, code string) (customsBody, error) {
+	return r.s.refs.bodies.get(r.gen, code, func() (customsBody, error) {
+		doc, err := r.tx.GetDocument(ctx, "customs_body", "customsBodies/"+code)
+		if errors.Is(err, store.ErrNotFound) {
+			return customsBody{}, nil
+		}
+		if err != nil {
+			return customsBody{}, err
+		}
+		b := &referencev1.CustomsBody{}
+		if err := protojson.Unmarshal(doc.Body, b); err != nil {
+			return customsBody{}, err
+		}
+		return customsBody{found: true, memberState: b.GetMemberState()}, nil
+	})
 }

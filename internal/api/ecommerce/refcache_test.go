@@ -70,8 +70,11 @@ func TestActiveOperatorFollowsExclusion(t *testing.T) {
 				t.Helper()
 				var op activeOperator
 				if err := st.View(ctx, func(tx store.Tx) error {
-					var err error
-					op, err = s.activeOperator(ctx, tx, "KZ-OP-0001")
+					refs, err := s.refsOf(ctx, tx)
+					if err != nil {
+						return err
+					}
+					op, err = refs.activeOperator(ctx, "KZ-OP-0001")
 					return err
 				}); err != nil {
 					t.Fatal(err)

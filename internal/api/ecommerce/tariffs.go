@@ -30,18 +30,6 @@ type tariffKey struct {
 	day   string
 }
 
-// tariff returns the tariff of state on day, read in tx (whose reference
-// data is at its generation), from the cache when it holds it.
-func (s *Server) tariff(ctx context.Context, tx store.Tx, state string, day time.Time) (*tariff, error) {
-	gen, err := generation(ctx, tx)
-	if err != nil {
-		return nil, err
-	}
-	return s.refs.tariffs.get(gen, tariffKey{state: state, day: dates.Format(day)}, func() (*tariff, error) {
-		return s.buildTariff(ctx, tx, state, day)
-	})
-}
-
 // buildTariff reads every rate in force on day and the schedules in force
 // then, and prepares them. Without a usable Commission schedule the rates
 // are still there (filing checks them) and err says why no duty can be

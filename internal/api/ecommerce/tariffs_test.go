@@ -53,7 +53,11 @@ func TestTariffFollowsReferenceChanges(t *testing.T) {
 		t.Helper()
 		var total string
 		if err := st.View(ctx, func(tx store.Tx) error {
-			a, _, err := s.assess(context.Background(), tx, "KZ", day, parcels)
+			refs, err := s.refsOf(ctx, tx)
+			if err != nil {
+				return err
+			}
+			a, _, err := s.assess(context.Background(), refs, "KZ", day, parcels)
 			total = a.GetTotal()
 			return err
 		}); err != nil {

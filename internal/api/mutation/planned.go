@@ -15,7 +15,8 @@ import (
 // idempotency and audit records. Only writes then wait for the writer.
 //
 // plan must read only what store.ReferenceGeneration covers (reference data
-// and the register of operators) besides what it is given. The generation
+// and the register of operators) besides what it is given; it is given the
+// generation its transaction reads, to key caches of that data with. The generation
 // is read before plan and again in the writer, after the audit head is
 // taken (which on PostgreSQL queues writers, so every change committed
 // before is seen): when it moved, plan runs again inside the writer, so
@@ -23,7 +24,7 @@ import (
 // A refusal by plan is returned at once and writes nothing; so is the
 // stored answer of a retry.
 func RunPlanned[P any, R proto.Message](ctx context.Context, st store.Store, req Request, newResp func() R,
-	plan func(ctx context.Context, tx store.Tx) (P, error),
+	plan func(ctx context.Context, tx store.Tx, gen int64) (P, error),
 	apply func(ctx context.Context, tx store.Tx, p P) (R, Result, error)) (R, error) {
 	var zero R
 	k, err := newCall(ctx, req)
@@ -44,7 +45,7 @@ func RunPlanned[P any, R proto.Message](ctx context.Context, st store.Store, req
 // read makes the idempotency record's insert fail, and the next attempt's
 // read finds that answer.
 func runPlanned[P any, R proto.Message](ctx context.Context, st store.Store, k *call, newResp func() R,
-	plan func(ctx context.Context, tx store.Tx) (P, error),
+	plan func(ctx context.Context, tx store.Tx, gen int64) (P, error),
 	apply func(ctx context.Context, tx store.Tx, p P) (R, Result, error)) (R, error) {
 	var (
 		zero  R
@@ -61,7 +62,7 @@ func runPlanned[P any, R proto.Message](ctx context.Context, st store.Store, k *
 		if gen, err = tx.Counter(ctx, store.ReferenceGeneration); err != nil {
 			return err
 		}
-		p, err = plan(ctx, tx)
+		p, err = plan(ctx, tx, gen)
 		return err
 	})
 	if err != nil {
@@ -80,7 +81,7 @@ func runPlanned[P any, R proto.Message](ctx context.Context, st store.Store, k *
 			return err
 		}
 		if now != gen {
-			if p, err = plan(ctx, tx); err != nil {
+			if p, err = plan(ctx, tx, now); err != nil {
 				return err
 			}
 			gen = now

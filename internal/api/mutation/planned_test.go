@@ -49,7 +49,7 @@ type planner struct {
 func (p *planner) file(ctx context.Context, requestID string) (*ecommercev1.FileDeclarationResponse, error) {
 	req := &ecommercev1.FileDeclarationRequest{RequestId: requestID, Declaration: &ecommercev1.Declaration{CustomsBodyCode: "55201000"}}
 	return RunPlanned(ctx, p.st, req, func() *ecommercev1.FileDeclarationResponse { return &ecommercev1.FileDeclarationResponse{} },
-		func(ctx context.Context, tx store.Tx) (string, error) {
+		func(ctx context.Context, tx store.Tx, _ int64) (string, error) {
 			p.mu.Lock()
 			p.plans++
 			n := p.plans
