@@ -17,6 +17,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	ecommercev1 "github.com/eaeu/customs-exchange/gen/eaeu/ecommerce/v1"
+	"github.com/eaeu/customs-exchange/internal/packed"
 	"github.com/eaeu/customs-exchange/internal/pki"
 	"github.com/eaeu/customs-exchange/internal/rules/dates"
 	rules "github.com/eaeu/customs-exchange/internal/rules/ecommerce"
@@ -87,7 +88,7 @@ func benchRecipientKey(id string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// bodyOut encodes bodies as the node does.
+// bodyOut encodes bodies as the node does (which then packs them).
 var bodyOut = proto.MarshalOptions{Deterministic: true}
 
 // row builds declaration i from the template into buf (reused).
@@ -159,7 +160,7 @@ func loadDeclarations(b *testing.B, dataDir string, t *declTemplate, rows int) *
 			for k := range n {
 				var r store.Declaration
 				r, buf = g.row(t, from+k, buf)
-				r.Body = bytes.Clone(r.Body)
+				r.Body = bytes.Clone(packed.Pack(r.Body))
 				bt.rows[k] = r
 			}
 			batches <- bt

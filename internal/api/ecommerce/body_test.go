@@ -1,6 +1,7 @@
 package ecommerce
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -26,22 +27,37 @@ func sampleDeclaration() *ecommercev1.Declaration {
 	}
 }
 
-// TestBodies: bodies are stored as binary protobuf, and the JSON bodies
-// of rows written by earlier releases still read back the same.
+// TestBodies: bodies are stored as packed binary protobuf, and the bodies
+// of rows written by earlier releases (unpacked protobuf, JSON) still read
+// back the same.
 func TestBodies(t *testing.T) {
 	d := sampleDeclaration()
-	bin, err := marshalBody(d)
+	// The steps of a priced declaration repeat their legal basis: that is
+	// what packing saves on.
+	for i := range 12 {
+		d.Duty.Parcels[0].Steps = append(d.Duty.Parcels[0].Steps, &ecommercev1.DutyStep{
+			Description: fmt.Sprintf("item %d (HS 6109100000): 300 USD × 450 KZT/USD", i),
+			LegalBasis:  "EAEU Customs Code art. 309.8(2), 309.8(8), 309.10", Amount: "135000"})
+	}
+	stored, err := marshalBody(d)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if bin[0] == '{' {
+	unpacked, err := bodyOut.Marshal(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(stored)*2 > len(unpacked) {
+		t.Errorf("stored body is %d bytes, want at most half of the %d of protobuf", len(stored), len(unpacked))
+	}
+	if unpacked[0] == '{' {
 		t.Fatal("a binary body starts with '{' and would be read as JSON")
 	}
 	legacy, err := protojson.MarshalOptions{UseProtoNames: true}.Marshal(d)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, body := range map[string][]byte{"binary": bin, "json": legacy} {
+	for name, body := range map[string][]byte{"stored": stored, "unpacked protobuf": unpacked, "json": legacy} {
 		got := &ecommercev1.Declaration{}
 		if err := unmarshalBody(body, got); err != nil {
 			t.Fatalf("%s: %v", name, err)
@@ -52,7 +68,11 @@ func TestBodies(t *testing.T) {
 	}
 	// Deterministic: the same declaration gives the same bytes.
 	again, _ := marshalBody(proto.Clone(d))
-	if string(again) != string(bin) {
+	if string(again) != string(stored) {
 		t.Fatal("two encodings of one declaration differ")
+	}
+	// A damaged body is an error, not an empty declaration.
+	if err := unmarshalBody(stored[:len(stored)/2], &ecommercev1.Declaration{}); err == nil {
+		t.Fatal("a truncated body read without error")
 	}
 }

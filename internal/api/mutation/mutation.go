@@ -19,6 +19,7 @@ import (
 	"github.com/eaeu/customs-exchange/internal/audit"
 	"github.com/eaeu/customs-exchange/internal/caller"
 	"github.com/eaeu/customs-exchange/internal/errs"
+	"github.com/eaeu/customs-exchange/internal/packed"
 	"github.com/eaeu/customs-exchange/internal/store"
 )
 
@@ -78,7 +79,11 @@ func replay[R proto.Message](ctx context.Context, tx store.Tx, k *call, newResp 
 		return resp, false, errs.RequestIDReused()
 	}
 	resp = newResp()
-	return resp, true, proto.Unmarshal(prev.Response, resp)
+	out, err := packed.Unpack(prev.Response)
+	if err != nil {
+		return resp, false, fmt.Errorf("stored response of %s: %w", k.key, err)
+	}
+	return resp, true, proto.Unmarshal(out, resp)
 }
 
 // record writes the audit record, linked after the head at seq (with its
@@ -98,7 +103,7 @@ func (k *call) record(ctx context.Context, tx store.Tx, seq int64, prev []byte, 
 		return fmt.Errorf("marshal response: %w", err)
 	}
 	if err := tx.PutIdempotency(ctx, store.IdempotencyRecord{
-		Key: k.key, RequestHash: k.sum[:], Response: out, CreateTime: time.Now().UTC(),
+		Key: k.key, RequestHash: k.sum[:], Response: packed.Pack(out), CreateTime: time.Now().UTC(),
 	}); err != nil {
 		return fmt.Errorf("%w: %w", errConcurrentRetry, err)
 	}
