@@ -83,13 +83,35 @@ func filingCall(op *client.Client) func(context.Context) error {
 
 const filingDuration = 5 * time.Second
 
+// wireNode serves FileDeclaration with a fixed response (and health
+// checks) on the echo's mTLS certificates, with no interceptors, store or
+// work: the cost of a filing's request and response messages alone.
+func wireNode(b *testing.B, dev *pki.DevPKI, resp *ecommercev1.FileDeclarationResponse) string {
+	s, lis := bareServer(b, dev)
+	ecommercev1.RegisterDeclarationServiceServer(s, cannedFiling{resp: resp})
+	go func() { _ = s.Serve(lis) }()
+	b.Cleanup(s.Stop)
+	return lis.Addr().String()
+}
+
+type cannedFiling struct {
+	ecommercev1.UnimplementedDeclarationServiceServer
+	resp *ecommercev1.FileDeclarationResponse
+}
+
+func (c cannedFiling) FileDeclaration(context.Context, *ecommercev1.FileDeclarationRequest) (*ecommercev1.FileDeclarationResponse, error) {
+	return c.resp, nil
+}
+
 // BenchmarkFilingVsEcho reports the rate of filing a 3-item declaration
 // that the node registers in the same call (number, duty, obligation) —
 // mTLS, identity, role table, validation, idempotency record, audit record,
 // one SQLite transaction committed with synchronous=FULL — as a ratio to a
 // trivial mTLS gRPC echo measured in the same run (closed loop, 32
-// callers). Then it compares the p99 latency of filing and of the echo at
-// the same paced rate: half the measured filing rate. Run it with
+// callers). Beside them it measures the wire floor: the same request and
+// response messages over the same mTLS stack answered with no work at all
+// (wireNode). Then it compares the p99 latency of filing and of the echo
+// at the same paced rate: half the measured filing rate. Run it with
 // -benchtime=1x: each run measures for a fixed time.
 func BenchmarkFilingVsEcho(b *testing.B) {
 	ctx := context.Background()
@@ -100,19 +122,25 @@ func BenchmarkFilingVsEcho(b *testing.B) {
 		_, err := echo.Check(ctx, &healthpb.HealthCheckRequest{})
 		return err
 	}
-	fileCall := filingCall(dialAs(b, n.dev, n.addr, pki.RoleOperator))
-	if err := fileCall(ctx); err != nil {
+	op := dialAs(b, n.dev, n.addr, pki.RoleOperator)
+	fileCall := filingCall(op)
+	filed, err := op.Declarations.FileDeclaration(ctx, &ecommercev1.FileDeclarationRequest{
+		RequestId: "bench-wire-template", Declaration: operatorDeclaration()})
+	if err != nil {
 		b.Fatal(err)
 	}
-	// Warm both connections up.
+	wireCall := filingCall(dialAs(b, n.dev, wireNode(b, n.dev, filed), pki.RoleOperator))
+	// Warm the connections up.
 	benchkit.Run(ctx, 4, 300*time.Millisecond, echoCall)
+	benchkit.Run(ctx, 4, 300*time.Millisecond, wireCall)
 	benchkit.Run(ctx, 4, 300*time.Millisecond, fileCall)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		e := benchkit.Run(ctx, benchWorkers, filingDuration, echoCall)
+		w := benchkit.Run(ctx, benchWorkers, filingDuration, wireCall)
 		f := benchkit.Run(ctx, benchWorkers, filingDuration, fileCall)
-		if e.Errors+f.Errors > 0 {
-			b.Fatalf("errors: echo %d, filing %d", e.Errors, f.Errors)
+		if e.Errors+w.Errors+f.Errors > 0 {
+			b.Fatalf("errors: echo %d, wire %d, filing %d", e.Errors, w.Errors, f.Errors)
 		}
 		half := f.Rate() / 2
 		pf := benchkit.Paced(ctx, half, filingDuration, fileCall)
@@ -123,6 +151,7 @@ func BenchmarkFilingVsEcho(b *testing.B) {
 		b.ReportMetric(e.Rate(), "echo_calls/s")
 		b.ReportMetric(f.Rate(), "filing_calls/s")
 		b.ReportMetric(f.Rate()/e.Rate(), "filing/echo")
+		b.ReportMetric(w.Rate()/e.Rate(), "wire/echo")
 		b.ReportMetric(float64(f.P99.Microseconds())/1000, "saturated_filing_p99_ms")
 		b.ReportMetric(half, "half_load_calls/s")
 		b.ReportMetric(durMS(pf.P50), "filing_p50_ms")

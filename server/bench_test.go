@@ -82,6 +82,15 @@ func startBenchApp(b *testing.B, dataDir string, extra ...string) *benchApp {
 // echoNode is the baseline: a gRPC server on the same mTLS certificates
 // with no interceptors, store or audit, answering health checks.
 func echoNode(b *testing.B, dev *pki.DevPKI) string {
+	s, lis := bareServer(b, dev)
+	go func() { _ = s.Serve(lis) }()
+	b.Cleanup(s.Stop)
+	return lis.Addr().String()
+}
+
+// bareServer is a gRPC server on the node's mTLS certificates with no
+// interceptors, answering health checks, and its listener.
+func bareServer(b *testing.B, dev *pki.DevPKI) (*grpc.Server, net.Listener) {
 	cert, err := tls.LoadX509KeyPair(dev.ServerCert, dev.ServerKey)
 	if err != nil {
 		b.Fatal(err)
@@ -91,15 +100,12 @@ func echoNode(b *testing.B, dev *pki.DevPKI) string {
 	pool.AppendCertsFromPEM(ca)
 	s := grpc.NewServer(grpc.Creds(credentials.NewTLS(&tls.Config{Certificates: []tls.Certificate{cert},
 		ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: pool})))
-	hs := health.NewServer()
-	healthpb.RegisterHealthServer(s, hs)
+	healthpb.RegisterHealthServer(s, health.NewServer())
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
 	}
-	go func() { _ = s.Serve(lis) }()
-	b.Cleanup(s.Stop)
-	return lis.Addr().String()
+	return s, lis
 }
 
 func dialAs(b *testing.B, dev *pki.DevPKI, addr, role string) *client.Client {
