@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -478,6 +479,17 @@ func testGateway(t *testing.T, n *node) {
 	resp.Body.Close()
 	if !strings.Contains(string(b), `grpc_server_handled_total{grpc_code="OK",grpc_method="CreateCustomsBody"`) {
 		t.Fatalf("per-RPC metrics missing")
+	}
+	// The embedded store's single writer reports its calls and busy time;
+	// PostgreSQL has no single writer to report.
+	writes := regexp.MustCompile(`(?m)^eaeu_store_writer_calls_total ([0-9.e+]+)$`).FindStringSubmatch(string(b))
+	busy := strings.Contains(string(b), `eaeu_store_writer_busy_seconds_total{phase="commit"}`)
+	if !strings.HasPrefix(n.storeDSN, "postgres") {
+		if writes == nil || writes[1] == "0" || !busy {
+			t.Fatalf("embedded store: writer metrics missing or zero after writes: %v, busy %v", writes, busy)
+		}
+	} else if writes != nil || busy {
+		t.Fatal("PostgreSQL store reports single-writer metrics")
 	}
 }
 

@@ -153,6 +153,7 @@ func (a *App) build() error {
 
 	srvMetrics := grpcprom.NewServerMetrics(grpcprom.WithServerHandlingTimeHistogram())
 	a.metrics.MustRegister(srvMetrics, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	registerStoreMetrics(a.metrics, a.store)
 
 	newServer := func(authenticator middleware.Authenticator, creds credentials.TransportCredentials) (*grpc.Server, *middleware.Guard) {
 		guard := &middleware.Guard{Authn: authenticator, Validator: validator, Recorder: rec}

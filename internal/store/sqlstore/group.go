@@ -59,7 +59,30 @@ type groupCommit struct {
 	waiters []chan struct{} // callers waiting for the turn, oldest first
 	cur     *batch          // the open transaction; only with busy
 
-	commits atomic.Int64 // transactions committed, for tests
+	// What the writer did, for WriterStats.
+	calls, commits          atomic.Int64
+	runningNs, committingNs atomic.Int64
+}
+
+// WriterStats is what the single writer of an embedded store has done
+// since the store opened: its busy time per call, (Running+Committing)/
+// Calls, bounds the store's write rate, whatever else a call costs.
+type WriterStats struct {
+	Calls      int64         // Update calls run, each in its savepoint
+	Commits    int64         // shared transactions committed
+	Running    time.Duration // running the calls, their statements included
+	Committing time.Duration // committing: WAL writes, fsync, checkpoints
+}
+
+// WriterStats reports what the single writer did; ok is false for an
+// engine without one (PostgreSQL).
+func (s *Store) WriterStats() (stats WriterStats, ok bool) {
+	g := s.group
+	if g == nil {
+		return WriterStats{}, false
+	}
+	return WriterStats{Calls: g.calls.Load(), Commits: g.commits.Load(),
+		Running: time.Duration(g.runningNs.Load()), Committing: time.Duration(g.committingNs.Load())}, true
 }
 
 // batch is one shared transaction. Only the turn holder touches tx,
@@ -89,13 +112,24 @@ func (g *groupCommit) update(ctx context.Context, fn func(store.Tx) error) error
 		g.finish()
 		return fmt.Errorf("store: begin: %w", err)
 	}
-	err = g.member(ctx, b, fn)
+	err = g.timedMember(ctx, b, fn)
 	g.finish()
 	<-b.done
 	if b.err != nil {
 		return b.err
 	}
 	return err
+}
+
+// timedMember is member, counted in the writer's stats (a call that
+// panics too).
+func (g *groupCommit) timedMember(ctx context.Context, b *batch, fn func(store.Tx) error) error {
+	start := time.Now()
+	defer func() {
+		g.runningNs.Add(int64(time.Since(start)))
+		g.calls.Add(1)
+	}()
+	return g.member(ctx, b, fn)
 }
 
 // member runs fn in a savepoint of b. When fn panics the savepoint is
@@ -227,10 +261,15 @@ func (g *groupCommit) finish() {
 		if b.broken != nil {
 			_ = b.tx.Rollback()
 			b.err = b.broken
-		} else if err := b.tx.Commit(); err != nil {
-			b.err = fmt.Errorf("store: commit: %w", err)
 		} else {
-			g.commits.Add(1)
+			start := time.Now()
+			err := b.tx.Commit()
+			g.committingNs.Add(int64(time.Since(start)))
+			if err != nil {
+				b.err = fmt.Errorf("store: commit: %w", err)
+			} else {
+				g.commits.Add(1)
+			}
 		}
 		_ = b.conn.Close()
 		close(b.done)

@@ -7,9 +7,6 @@ import (
 	"github.com/eaeu/customs-exchange/internal/store"
 )
 
-// GroupCommits is how many group transactions s committed.
-func GroupCommits(s *Store) int64 { return s.group.commits.Load() }
-
 // GroupWaiting is how many Update calls wait for the writer's turn.
 func GroupWaiting(s *Store) int {
 	s.group.mu.Lock()

@@ -24,6 +24,15 @@ func groupStore(t *testing.T) *sqlstore.Store {
 	return s
 }
 
+func writerStats(t *testing.T, s *sqlstore.Store) sqlstore.WriterStats {
+	t.Helper()
+	st, ok := s.WriterStats()
+	if !ok {
+		t.Fatal("an SQLite store reports no writer stats")
+	}
+	return st
+}
+
 func groupDoc(name string) store.Document {
 	return store.Document{Kind: "k", Name: name, SortKey: name, Body: []byte("{}")}
 }
@@ -74,7 +83,7 @@ func docNames(t *testing.T, s *sqlstore.Store) map[string]bool {
 func TestGroupCommitSharesOneTransaction(t *testing.T) {
 	s := groupStore(t)
 	sqlstore.SetGroupDelay(s, time.Minute) // a slow machine must not split the group
-	before := sqlstore.GroupCommits(s)
+	before := writerStats(t, s)
 	const n = 6
 	boom := errors.New("boom")
 	first := holdWriter(t, s, n)
@@ -132,8 +141,17 @@ func TestGroupCommitSharesOneTransaction(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("stored %v, want %v", got, want)
 	}
-	if c := sqlstore.GroupCommits(s) - before; c != 1 {
+	after := writerStats(t, s)
+	if c := after.Commits - before.Commits; c != 1 {
 		t.Fatalf("%d commits for %d calls queued behind one, want 1", c, n+1)
+	}
+	// Every call counts in the writer's stats, the failing and the
+	// panicking ones too, and so does the time it ran and committed.
+	if c := after.Calls - before.Calls; c != n+1 {
+		t.Errorf("writer stats count %d calls, want %d", c, n+1)
+	}
+	if after.Running <= before.Running || after.Committing <= before.Committing {
+		t.Errorf("writer busy time did not grow: %+v then %+v", before, after)
 	}
 	// The writer is free again.
 	if err := s.Update(t.Context(), func(tx store.Tx) error { return tx.CreateDocument(t.Context(), groupDoc("after")) }); err != nil {
@@ -217,7 +235,7 @@ func TestGroupCommitCanceledWhileWaiting(t *testing.T) {
 func TestGroupCommitDelayBoundsTheGroup(t *testing.T) {
 	s := groupStore(t)
 	sqlstore.SetGroupDelay(s, 0)
-	before := sqlstore.GroupCommits(s)
+	before := writerStats(t, s).Commits
 	const n = 3
 	first := holdWriter(t, s, n)
 	var wg sync.WaitGroup
@@ -236,7 +254,7 @@ func TestGroupCommitDelayBoundsTheGroup(t *testing.T) {
 		t.Fatal(err)
 	}
 	wg.Wait()
-	if c := sqlstore.GroupCommits(s) - before; c != n+1 {
+	if c := writerStats(t, s).Commits - before; c != n+1 {
 		t.Fatalf("%d commits, want one per call (%d)", c, n+1)
 	}
 	if got := docNames(t, s); len(got) != n+1 {
