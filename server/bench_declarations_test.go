@@ -249,13 +249,13 @@ func lookupPercentiles(lat []time.Duration) (p50, p99 time.Duration) {
 // The declarations are loaded straight into each node's SQLite file
 // through the store before the node starts (bench_declgen_test.go), with
 // the body of a real registered 3-item declaration. The 1M store (about
-// 7 GB, 2 to 3 minutes to build on the 2-core development machine) is
+// 2.7 GB, under a minute to build on the 2-core development machine) is
 // built once per run in the benchmark's temporary directory, removed at
 // its end; -short skips it. Run it with -benchtime=1x.
 func BenchmarkLookupScaling(b *testing.B) {
 	sizes := lookupSizes
 	if testing.Short() {
-		b.Logf("-short: skipping the 1M-declaration store (about 7 GB, 2 to 3 minutes to build); measuring 10k only")
+		b.Logf("-short: skipping the 1M-declaration store (about 2.7 GB, under a minute to build); measuring 10k only")
 		sizes = sizes[:1]
 	}
 	tmpl := declarationTemplate(b)

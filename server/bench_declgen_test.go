@@ -57,10 +57,19 @@ func declarationTemplate(b *testing.B) *declTemplate {
 		b.Fatal(err)
 	}
 	t := &declTemplate{row: row, d: &ecommercev1.Declaration{}}
-	if err := proto.Unmarshal(row.Body, t.d); err != nil {
-		b.Fatalf("template: the stored body is not a binary declaration: %v", err)
+	if err := unpackDeclaration(row.Body, t.d); err != nil {
+		b.Fatalf("template: the stored body is not a packed binary declaration: %v", err)
 	}
 	return t
+}
+
+// unpackDeclaration reads a stored declaration body.
+func unpackDeclaration(body []byte, d *ecommercev1.Declaration) error {
+	raw, err := packed.Unpack(body)
+	if err != nil {
+		return err
+	}
+	return proto.Unmarshal(raw, d)
 }
 
 // declGen numbers the generated declarations: declaration i is the
@@ -196,7 +205,7 @@ func loadDeclarations(b *testing.B, dataDir string, t *declTemplate, rows int) *
 		b.Fatal(err)
 	}
 	d := &ecommercev1.Declaration{}
-	if err := proto.Unmarshal(first.Body, d); err != nil || d.GetNumber() != g.number(0) || d.GetName() != "declarations/"+first.ID {
+	if err := unpackDeclaration(first.Body, d); err != nil || d.GetNumber() != g.number(0) || d.GetName() != "declarations/"+first.ID {
 		b.Fatalf("generated body does not decode to its row: %v %s %s", err, d.GetNumber(), d.GetName())
 	}
 	fi, _ := os.Stat(path)
