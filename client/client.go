@@ -20,7 +20,6 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/metadata"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
@@ -111,7 +110,7 @@ func Dial(addr string, opts ...Option) (*Client, error) {
 		grpc.WithChainUnaryInterceptor(fillRequestID),
 	}
 	if o.plaintextSubject != nil && *o.plaintextSubject != "" {
-		dial = append(dial, grpc.WithChainUnaryInterceptor(devSubject(*o.plaintextSubject)))
+		dial = append(dial, grpc.WithPerRPCCredentials(devSubject(*o.plaintextSubject)))
 	}
 	dial = append(dial, o.dialOptions...)
 	conn, err := grpc.NewClient(addr, dial...)
@@ -195,9 +194,13 @@ func fillRequestID(ctx context.Context, method string, req, reply any, cc *grpc.
 	return invoker(ctx, method, req, reply, cc, opts...)
 }
 
-func devSubject(subject string) grpc.UnaryClientInterceptor {
-	return func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
-		ctx = metadata.AppendToOutgoingContext(ctx, "x-eaeu-forwarded-subject", subject)
-		return invoker(ctx, method, req, reply, cc, opts...)
-	}
+// devSubject presents a subject to a server started with
+// --insecure-plaintext, on every call, unary and streaming alike.
+type devSubject string
+
+func (s devSubject) GetRequestMetadata(context.Context, ...string) (map[string]string, error) {
+	return map[string]string{"x-eaeu-forwarded-subject": string(s)}, nil
 }
+
+// RequireTransportSecurity is false: this is the plaintext mode.
+func (devSubject) RequireTransportSecurity() bool { return false }
