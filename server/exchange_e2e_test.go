@@ -75,6 +75,7 @@ func TestExchangeBetweenTwoNodes(t *testing.T) {
 			t.Run("Notices", func(t *testing.T) { testNotices(t, w) })
 			t.Run("Refusals", func(t *testing.T) { testExchangeRefusals(t, w) })
 			t.Run("IncompleteRequestRefused", func(t *testing.T) { testIncompleteRequest(t, w) })
+			t.Run("RenewedSigningCertificate", func(t *testing.T) { testRenewedSigningCertificate(t, w) })
 			t.Run("RegularExchangeSurvivesRestarts", func(t *testing.T) { testRegularExchange(t, w) })
 		})
 	}
@@ -595,4 +596,48 @@ func testRegularExchange(t *testing.T, w *twoNodes) {
 	if err != nil || ag.GetAgreement().GetPeerPosition() == 0 {
 		t.Fatalf("agreement at RU: %v %v", ag, err)
 	}
+}
+
+// testRenewedSigningCertificate renews the KZ node's certificate on disk
+// while it runs: the next request it sends is signed with the renewed
+// certificate, and RU accepts it.
+func testRenewedSigningCertificate(t *testing.T, w *twoNodes) {
+	ctx := ctxFor(t, time.Minute)
+	kz, ruCustoms := w.kzCustoms.Exchange.CopyRequests, w.ruCustoms
+	signedWith := func() []byte {
+		sent, err := kz.SendCopyRequest(ctx, &exchangev1.SendCopyRequestRequest{Document: completeDocument()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sent.GetCopyRequest().GetDocument().GetSignature().GetCertificate()
+	}
+	before, err := w.kzPKI.node.TLSCertificate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(signedWith(), before.Leaf.Raw) {
+		t.Fatal("the request is not signed with the node's certificate")
+	}
+	renewed, err := w.kzPKI.ca.IssueServer([]string{"127.0.0.1", "localhost"}, customsURI("KZ", kzCode), 24*time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, w.kzPKI.nodeKey, renewed.KeyPEM)
+	writeFile(t, w.kzPKI.nodeCert, renewed.CertPEM)
+	want, err := renewed.TLSCertificate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var name string
+	eventually(t, 10*time.Second, "a request signed with the renewed certificate", func() (bool, string) {
+		sent, err := kz.SendCopyRequest(ctx, &exchangev1.SendCopyRequestRequest{Document: completeDocument()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		name = sent.GetCopyRequest().GetName()
+		return bytes.Equal(sent.GetCopyRequest().GetDocument().GetSignature().GetCertificate(), want.Leaf.Raw), "still the old certificate"
+	})
+	waitRequest(t, ruCustoms, name, "the renewed signature accepted by RU", func(c *exchangev1.CopyRequest) bool {
+		return c.GetDirection() == exchangev1.Direction_DIRECTION_INCOMING
+	})
 }

@@ -45,8 +45,7 @@ type App struct {
 	log    *slog.Logger
 	store  store.Store
 	bundle *authn.TrustBundle
-	cert   *tls.Certificate // as at start: the exchange's default signing pair
-	certs  *pki.Reloader    // the server certificate, as renewed on disk
+	certs  *pki.Reloader // the server certificate, as renewed on disk
 	dev    *pki.DevPKI
 
 	external *grpc.Server // callers, over mTLS (or plaintext in development)
@@ -110,7 +109,7 @@ func (a *App) loadTLS() error {
 	if err != nil {
 		return fmt.Errorf("server certificate: %w", err)
 	}
-	a.certs, a.cert = reloader, reloader.Current()
+	a.certs = reloader
 	if a.bundle, err = authn.NewTrustBundle(trust); err != nil {
 		return fmt.Errorf("trust: %w", err)
 	}

@@ -96,30 +96,30 @@ func (a *App) setupExchange() error {
 		}
 		deps.Content = c
 	}
-	var client *tls.Certificate
+	var signing *pki.Reloader // the pair that signs requests and is presented to peers
 	if !a.cfg.InsecurePlain {
 		certFile, keyFile := cfg.SigningCert, cfg.SigningKey
 		if certFile == "" && a.dev != nil {
 			f := a.dev.Clients[pki.RoleCustoms]
 			certFile, keyFile = f.Cert, f.Key
 		}
-		signing := a.cert
+		signing = a.certs
 		if certFile != "" {
-			c, err := tls.LoadX509KeyPair(certFile, keyFile)
+			r, err := pki.NewReloader(certFile, keyFile, func(err error) { a.log.Error("signing certificate", "err", err) })
 			if err != nil {
 				return fmt.Errorf("signing certificate: %w", err)
 			}
-			signing = &c
+			signing = r
 		}
-		leaf, err := x509.ParseCertificate(signing.Certificate[0])
+		pair := signing.Current()
+		leaf, err := x509.ParseCertificate(pair.Certificate[0])
 		if err != nil {
 			return fmt.Errorf("signing certificate: %w", err)
 		}
-		key, ok := signing.PrivateKey.(crypto.Signer)
-		if !ok {
-			return fmt.Errorf("signing key: %T cannot sign", signing.PrivateKey)
+		if _, ok := pair.PrivateKey.(crypto.Signer); !ok {
+			return fmt.Errorf("signing key: %T cannot sign", pair.PrivateKey)
 		}
-		deps.Signer, deps.SignerCert, client = key, leaf, signing
+		deps.Signing = signing.Current
 		if deps.CustomsCode == "" && len(leaf.URIs) == 1 {
 			if s, err := authn.ParseSubject(leaf.URIs[0].String()); err == nil && s.Kind == authn.KindCustoms && s.MemberState == a.cfg.MemberState {
 				deps.CustomsCode = s.ID
@@ -129,9 +129,10 @@ func (a *App) setupExchange() error {
 	if deps.CustomsCode == "" {
 		deps.CustomsCode, _ = pki.DevCustomsCode(a.cfg.MemberState)
 	}
-	if client != nil {
+	if signing != nil {
+		// New connections to peers present the pair as renewed on disk.
 		tlsCfg := &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: a.bundle.Pool(),
-			GetClientCertificate: func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return client, nil }}
+			GetClientCertificate: func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return signing.Current(), nil }}
 		opt := outbox.Options{BaseBackoff: cfg.RetryBase, MaxAttempts: cfg.MaxAttempts, PollInterval: cfg.PollInterval}
 		rt.peers = outbox.NewPeers(a.store, tlsCfg)
 		rt.dispatcher = outbox.NewDispatcher(a.store, deps.Content, rt.peers, a.log, opt)

@@ -271,7 +271,7 @@ func (s *CopyRequests) SendCopyRequest(ctx context.Context, req *exchangev1.Send
 				}
 				return nil, mutation.Result{}, errs.Invalid(vs...)
 			}
-			if err := Sign(doc, s.Signer, s.SignerCert); err != nil {
+			if err := signCurrent(doc, s.Signing); err != nil {
 				return nil, mutation.Result{}, errs.WrongState("this node cannot sign requests: %v", err)
 			}
 			cr := &exchangev1.CopyRequest{Name: copyRequestPrefix + doc.GetId(), Direction: exchangev1.Direction_DIRECTION_OUTGOING, Document: doc,

@@ -1,8 +1,7 @@
 package exchange
 
 import (
-	"crypto"
-	"crypto/x509"
+	"crypto/tls"
 	"errors"
 	"sync"
 	"time"
@@ -25,11 +24,11 @@ type Deps struct {
 	CustomsCode string
 	// Bundle verifies the certificates that signed peers' documents.
 	Bundle *authn.TrustBundle
-	// Signer signs the documents this node sends; SignerCert is its
-	// certificate (the node's certificate, whose URI names this node's
-	// customs body).
-	Signer     crypto.Signer
-	SignerCert *x509.Certificate
+	// Signing returns the pair that signs the documents this node sends:
+	// the key and the certificate whose URI names this node's customs
+	// body, as renewed on disk (pki.Reloader.Current). Nil: this node
+	// cannot sign.
+	Signing func() *tls.Certificate
 	// Recorder audits refusals the guard does not see (inside streams).
 	Recorder *audit.Recorder
 	// OutboxWritten is called after a transaction that wrote to the outbox

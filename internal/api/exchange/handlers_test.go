@@ -3,6 +3,7 @@ package exchange
 import (
 	"context"
 	"crypto"
+	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"path/filepath"
@@ -42,7 +43,7 @@ func newWorld(t *testing.T) *world {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = st.Close() })
-	ca := func(state, code string) (*pki.CA, crypto.Signer, *x509.Certificate) {
+	ca := func(state, code string) (*pki.CA, *tls.Certificate) {
 		c, err := pki.NewCA(state, time.Hour)
 		if err != nil {
 			t.Fatal(err)
@@ -55,17 +56,18 @@ func newWorld(t *testing.T) *world {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return c, tc.PrivateKey.(crypto.Signer), tc.Leaf
+		return c, &tc
 	}
-	kzCA, kzKey, kzCert := ca("KZ", "55000000")
-	ruCA, ruKey, ruCert := ca("RU", "10000000")
+	kzCA, kzPair := ca("KZ", "55000000")
+	ruCA, ruPair := ca("RU", "10000000")
+	ruKey, ruCert := ruPair.PrivateKey.(crypto.Signer), ruPair.Leaf
 	bundle, err := authn.NewTrustBundle([]authn.TrustEntry{{States: []string{"KZ"}, CACerts: []*x509.Certificate{kzCA.Cert()}},
 		{States: []string{"RU"}, CACerts: []*x509.Certificate{ruCA.Cert()}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	w := &world{t: t, st: st, ruKey: ruKey, ruCert: ruCert}
-	w.svc = New(&Deps{Store: st, NodeState: "KZ", CustomsCode: "55000000", Bundle: bundle, Signer: kzKey, SignerCert: kzCert,
+	w.svc = New(&Deps{Store: st, NodeState: "KZ", CustomsCode: "55000000", Bundle: bundle, Signing: func() *tls.Certificate { return kzPair },
 		Now: func() time.Time { return w.clock }})
 	ru, _ := authn.ParseSubject("spiffe://eaeu/RU/customs/10000000")
 	kz, _ := authn.ParseSubject("spiffe://eaeu/KZ/customs/55000000")

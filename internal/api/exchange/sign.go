@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
+	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -66,6 +67,30 @@ func Sign(doc *exchangev1.RequestDocument, key crypto.Signer, cert *x509.Certifi
 	}
 	doc.Signature = sig
 	return nil
+}
+
+// signCurrent signs doc with the pair current returns now, so that a
+// renewed signing certificate signs from the next request on.
+func signCurrent(doc *exchangev1.RequestDocument, current func() *tls.Certificate) error {
+	if current == nil {
+		return errors.New("exchange: this node has no signing key")
+	}
+	pair := current()
+	if pair == nil || len(pair.Certificate) == 0 {
+		return errors.New("exchange: this node has no signing key")
+	}
+	key, ok := pair.PrivateKey.(crypto.Signer)
+	if !ok {
+		return fmt.Errorf("exchange: signing key %T cannot sign", pair.PrivateKey)
+	}
+	leaf := pair.Leaf
+	if leaf == nil {
+		var err error
+		if leaf, err = x509.ParseCertificate(pair.Certificate[0]); err != nil {
+			return fmt.Errorf("exchange: signing certificate: %w", err)
+		}
+	}
+	return Sign(doc, key, leaf)
 }
 
 // Verify checks doc's signature: the signing certificate must chain to a
