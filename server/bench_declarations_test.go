@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -21,6 +22,7 @@ import (
 	referencev1 "github.com/eaeu/customs-exchange/gen/eaeu/reference/v1"
 	"github.com/eaeu/customs-exchange/internal/benchkit"
 	"github.com/eaeu/customs-exchange/internal/pki"
+	"github.com/eaeu/customs-exchange/internal/store/postgres"
 	"github.com/eaeu/customs-exchange/internal/store/sqlstore"
 )
 
@@ -168,6 +170,40 @@ func BenchmarkFilingVsEcho(b *testing.B) {
 		b.ReportMetric(durMS(pf.P99), "filing_p99_ms")
 		b.ReportMetric(durMS(pe.P99), "echo_p99_ms")
 		b.ReportMetric(durMS(pf.P99)/durMS(pe.P99), "p99_ratio")
+	}
+}
+
+// BenchmarkFilingOnPostgres is the closed-loop part of
+// BenchmarkFilingVsEcho on a node whose store is PostgreSQL (a schema of
+// its own in EAEU_TEST_POSTGRES_DSN; skipped without it): the server and
+// PostgreSQL share the machine's cores. Run it with -benchtime=1x.
+func BenchmarkFilingOnPostgres(b *testing.B) {
+	base := os.Getenv(postgres.TestDSNEnv)
+	if base == "" {
+		b.Skip(postgres.TestDSNEnv + " not set: filing on PostgreSQL not measured")
+	}
+	ctx := context.Background()
+	n := startBenchApp(b, b.TempDir(), "--store", pgSchema(b, base), "--register-on-filing=true")
+	seedDeclarationBench(b, n)
+	echo := healthpb.NewHealthClient(dialAs(b, n.dev, echoNode(b, n.dev), pki.RoleCustoms).Conn())
+	echoCall := func(ctx context.Context) error {
+		_, err := echo.Check(ctx, &healthpb.HealthCheckRequest{})
+		return err
+	}
+	fileCall := filingCall(dialAs(b, n.dev, n.addr, pki.RoleOperator))
+	benchkit.Run(ctx, 4, 300*time.Millisecond, echoCall)
+	benchkit.Run(ctx, 4, 300*time.Millisecond, fileCall)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		e := benchkit.Run(ctx, benchWorkers, filingDuration, echoCall)
+		f := benchkit.Run(ctx, benchWorkers, filingDuration, fileCall)
+		if e.Errors+f.Errors > 0 {
+			b.Fatalf("errors: echo %d, filing %d", e.Errors, f.Errors)
+		}
+		b.ReportMetric(e.Rate(), "echo_calls/s")
+		b.ReportMetric(f.Rate(), "filing_calls/s")
+		b.ReportMetric(f.Rate()/e.Rate(), "filing/echo")
+		b.ReportMetric(durMS(f.P99), "saturated_filing_p99_ms")
 	}
 }
 

@@ -84,7 +84,7 @@ func backends(t *testing.T) []backend {
 	return append(bs, backend{name: "postgres", dsn: func(t *testing.T) string { return pgSchema(t, base) }})
 }
 
-func pgSchema(t *testing.T, base string) string {
+func pgSchema(t testing.TB, base string) string {
 	db, err := sql.Open("pgx", base)
 	if err != nil {
 		t.Fatal(err)
