@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -106,12 +105,8 @@ func BenchmarkBulkUploadVsEcho(b *testing.B) {
 	ctx := context.Background()
 	addr, dev, _ := benchNodeStore(b)
 	benchOperator(b, dev, addr)
-	echo := healthpb.NewHealthClient(dialAs(b, dev, echoNode(b, dev), pki.RoleCustoms).Conn())
+	echoCall := echoCaller(b, dev)
 	op := dialAs(b, dev, addr, pki.RoleOperator)
-	echoCall := func(ctx context.Context) error {
-		_, err := echo.Check(ctx, &healthpb.HealthCheckRequest{})
-		return err
-	}
 	const (
 		perStream = 4000 // events per upload call
 		streams   = 4    // concurrent uploads

@@ -88,6 +88,16 @@ func echoNode(b *testing.B, dev *pki.DevPKI) string {
 	return lis.Addr().String()
 }
 
+// echoCaller starts the echo baseline and returns one call of it: a
+// health check over its own mTLS connection.
+func echoCaller(b *testing.B, dev *pki.DevPKI) func(context.Context) error {
+	echo := healthpb.NewHealthClient(dialAs(b, dev, echoNode(b, dev), pki.RoleCustoms).Conn())
+	return func(ctx context.Context) error {
+		_, err := echo.Check(ctx, &healthpb.HealthCheckRequest{})
+		return err
+	}
+}
+
 // bareServer is a gRPC server on the node's mTLS certificates with no
 // interceptors, answering health checks, and its listener.
 func bareServer(b *testing.B, dev *pki.DevPKI) (*grpc.Server, net.Listener) {
@@ -130,12 +140,8 @@ const (
 func BenchmarkReferenceReadVsEcho(b *testing.B) {
 	ctx := context.Background()
 	addr, dev := benchNode(b)
-	echo := healthpb.NewHealthClient(dialAs(b, dev, echoNode(b, dev), pki.RoleCustoms).Conn())
+	echoCall := echoCaller(b, dev)
 	full := dialAs(b, dev, addr, pki.RoleCustoms).DutySchedules
-	echoCall := func(ctx context.Context) error {
-		_, err := echo.Check(ctx, &healthpb.HealthCheckRequest{})
-		return err
-	}
 	readCall := func(ctx context.Context) error {
 		_, err := full.GetDutySchedule(ctx, &referencev1.GetDutyScheduleRequest{Name: "dutySchedules/eec-2020"})
 		return err
