@@ -263,11 +263,7 @@ func (s *Server) ListAccountingReports(ctx context.Context, req *operatorsv1.Lis
 		if err != nil {
 			return err
 		}
-		if len(rows) > size {
-			rows = rows[:size]
-			last := rows[size-1]
-			resp.NextPageToken = paging.TimeToken(query, last.CreateTime, last.ID)
-		}
+		rows, resp.NextPageToken = paging.TimePage(rows, size, query, func(r store.AccountingReport) (time.Time, string) { return r.CreateTime, r.ID })
 		for _, row := range rows {
 			r := &operatorsv1.AccountingReport{}
 			if err := proto.Unmarshal(row.Body, r); err != nil {

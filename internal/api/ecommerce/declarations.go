@@ -201,11 +201,7 @@ func (s *Server) ListDeclarations(ctx context.Context, req *ecommercev1.ListDecl
 		if err != nil {
 			return err
 		}
-		if len(rows) > size {
-			rows = rows[:size]
-			last := rows[size-1]
-			resp.NextPageToken = paging.TimeToken(query, last.FilingTime, last.ID)
-		}
+		rows, resp.NextPageToken = paging.TimePage(rows, size, query, func(r store.Declaration) (time.Time, string) { return r.FilingTime, r.ID })
 		for _, r := range rows {
 			d, err := decode(r)
 			if err != nil {

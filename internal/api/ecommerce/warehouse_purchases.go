@@ -162,11 +162,7 @@ func (w *Warehouse) ListPurchases(ctx context.Context, req *ecommercev1.ListPurc
 		if err != nil {
 			return err
 		}
-		if len(rows) > size {
-			rows = rows[:size]
-			last := rows[size-1]
-			resp.NextPageToken = paging.TimeToken(query, last.CreateTime, last.ID)
-		}
+		rows, resp.NextPageToken = paging.TimePage(rows, size, query, func(r store.WarehousePurchase) (time.Time, string) { return r.CreateTime, r.ID })
 		for _, r := range rows {
 			p, err := decodePurchase(r)
 			if err != nil {

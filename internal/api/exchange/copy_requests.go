@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	"google.golang.org/protobuf/proto"
@@ -417,11 +418,7 @@ func (s *CopyRequests) ListCopyRequests(ctx context.Context, req *exchangev1.Lis
 		if err != nil {
 			return err
 		}
-		if len(rows) == q.Limit {
-			rows = rows[:q.Limit-1]
-			last := rows[len(rows)-1]
-			resp.NextPageToken = paging.TimeToken(query, last.CreateTime, last.ID)
-		}
+		rows, resp.NextPageToken = paging.TimePage(rows, q.Limit-1, query, func(r store.ExchangeRequest) (time.Time, string) { return r.CreateTime, r.ID })
 		for _, row := range rows {
 			cr := &exchangev1.CopyRequest{}
 			if err := proto.Unmarshal(row.Body, cr); err != nil {

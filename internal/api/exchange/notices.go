@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	"google.golang.org/protobuf/proto"
@@ -247,11 +248,7 @@ func (s *Notices) ListNotices(ctx context.Context, req *exchangev1.ListNoticesRe
 		if err != nil {
 			return err
 		}
-		if len(rows) == q.Limit {
-			rows = rows[:q.Limit-1]
-			last := rows[len(rows)-1]
-			resp.NextPageToken = paging.TimeToken(query, last.CreateTime, last.ID)
-		}
+		rows, resp.NextPageToken = paging.TimePage(rows, q.Limit-1, query, func(r store.ExchangeNotice) (time.Time, string) { return r.CreateTime, r.ID })
 		for _, row := range rows {
 			n := &exchangev1.Notice{}
 			if err := proto.Unmarshal(row.Body, n); err != nil {

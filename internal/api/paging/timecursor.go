@@ -30,3 +30,15 @@ func TimeCursor(token, query string) (t time.Time, id string, ok bool, err error
 	}
 	return time.Unix(0, n).UTC(), id, true, nil
 }
+
+// TimePage trims rows, read with a limit of size+1, to one page of size,
+// and returns the token of the next page: "" when rows held no more than
+// size, so that there is none. key gives a row's (time, id).
+func TimePage[T any](rows []T, size int, query string, key func(T) (time.Time, string)) ([]T, string) {
+	if len(rows) <= size {
+		return rows, ""
+	}
+	rows = rows[:size]
+	t, id := key(rows[size-1])
+	return rows, TimeToken(query, t, id)
+}

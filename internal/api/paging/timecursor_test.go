@@ -26,3 +26,27 @@ func TestTimeCursor(t *testing.T) {
 		}
 	}
 }
+
+// A listing reads one row more than a page: that row only says there is
+// a next page, which starts after the page's last row.
+func TestTimePage(t *testing.T) {
+	type row struct {
+		at time.Time
+		id string
+	}
+	base := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	rows := []row{{base.Add(3), "c"}, {base.Add(2), "b"}, {base.Add(1), "a"}}
+	key := func(r row) (time.Time, string) { return r.at, r.id }
+
+	page, next := TimePage(rows, 2, "q", key)
+	if len(page) != 2 || page[1].id != "b" || next == "" {
+		t.Fatalf("full page: %v, next %q", page, next)
+	}
+	at, id, ok, err := TimeCursor(next, "q")
+	if err != nil || !ok || id != "b" || !at.Equal(base.Add(2)) {
+		t.Fatalf("next page starts after (%v, %q) %v %v, want the page's last row", at, id, ok, err)
+	}
+	if page, next := TimePage(rows, 3, "q", key); len(page) != 3 || next != "" {
+		t.Fatalf("last page: %d rows, next %q", len(page), next)
+	}
+}
