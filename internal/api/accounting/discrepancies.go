@@ -53,11 +53,7 @@ func (s *Server) ListAccountingDiscrepancies(ctx context.Context, req *operators
 		if err != nil {
 			return err
 		}
-		if len(rows) > size {
-			rows = rows[:size]
-			last := rows[size-1]
-			resp.NextPageToken = paging.Token(query, last.Operator+"|"+last.ItemID)
-		}
+		rows, resp.NextPageToken = paging.Page(rows, size, query, func(last store.AccountingItem) string { return last.Operator + "|" + last.ItemID })
 		for _, row := range rows {
 			it := &operatorsv1.AccountingItem{}
 			if err := proto.Unmarshal(row.Body, it); err != nil {

@@ -110,11 +110,7 @@ func (s *Server) ListAccountingEvents(ctx context.Context, req *operatorsv1.List
 		} else if rows, err = tx.ListAccountingEvents(ctx, q); err != nil {
 			return err
 		}
-		if len(rows) > size {
-			rows = rows[:size]
-			last := rows[size-1]
-			resp.NextPageToken = paging.Token(query, fmt.Sprintf("%s|%d", last.OccurredOn, last.Seq))
-		}
+		rows, resp.NextPageToken = paging.Page(rows, size, query, func(last store.AccountingEvent) string { return fmt.Sprintf("%s|%d", last.OccurredOn, last.Seq) })
 		for _, r := range rows {
 			ev, err := s.eventOf(r)
 			if err != nil {

@@ -61,10 +61,7 @@ func (s *Server) ListAccountingItems(ctx context.Context, req *operatorsv1.ListA
 		if err != nil {
 			return err
 		}
-		if len(rows) > size {
-			rows = rows[:size]
-			resp.NextPageToken = paging.Token(query, rows[size-1].ItemID)
-		}
+		rows, resp.NextPageToken = paging.Page(rows, size, query, func(last store.AccountingItem) string { return last.ItemID })
 		for _, r := range rows {
 			it := &operatorsv1.AccountingItem{}
 			if err := proto.Unmarshal(r.Body, it); err != nil {

@@ -73,10 +73,7 @@ func (s *Server) ListAuditRecords(ctx context.Context, req *auditv1.ListAuditRec
 		if err != nil {
 			return err
 		}
-		if len(rs) > size {
-			rs = rs[:size]
-			resp.NextPageToken = paging.Token(query, strconv.FormatInt(rs[size-1].Sequence, 10))
-		}
+		rs, resp.NextPageToken = paging.Page(rs, size, query, func(last store.AuditRecord) string { return strconv.FormatInt(last.Sequence, 10) })
 		for _, r := range rs {
 			resp.AuditRecords = append(resp.AuditRecords, recordOut(r))
 		}

@@ -64,10 +64,7 @@ func (s *Delivery) ListOutboxMessages(ctx context.Context, req *exchangev1.ListO
 		if err != nil {
 			return err
 		}
-		if len(rows) > size {
-			rows = rows[:size]
-			resp.NextPageToken = paging.Token(query, strconv.FormatInt(rows[size-1].Seq, 10))
-		}
+		rows, resp.NextPageToken = paging.Page(rows, size, query, func(last store.OutboxMessage) string { return strconv.FormatInt(last.Seq, 10) })
 		for _, m := range rows {
 			resp.OutboxMessages = append(resp.OutboxMessages, outboxFrom(m))
 		}

@@ -119,10 +119,7 @@ func (s *RegularExchange) ListAgreements(ctx context.Context, req *exchangev1.Li
 		if err != nil {
 			return err
 		}
-		if len(rows) > size {
-			rows = rows[:size]
-			resp.NextPageToken = paging.Token("agreements", rows[size-1].PeerCode)
-		}
+		rows, resp.NextPageToken = paging.Page(rows, size, "agreements", func(last store.ExchangeAgreement) string { return last.PeerCode })
 		for _, r := range rows {
 			pos, err := tx.GetExchangePeerPosition(ctx, r.PeerCode)
 			if err != nil {
@@ -305,10 +302,7 @@ func (s *RegularExchange) ListRecords(ctx context.Context, req *exchangev1.ListR
 		if err != nil {
 			return err
 		}
-		if len(rows) > size {
-			rows = rows[:size]
-			resp.NextPageToken = paging.Token(query, strconv.FormatInt(rows[size-1].Seq, 10))
-		}
+		rows, resp.NextPageToken = paging.Page(rows, size, query, func(last store.ExchangeRecord) string { return strconv.FormatInt(last.Seq, 10) })
 		for _, r := range rows {
 			resp.Records = append(resp.Records, recordFrom(r, true))
 		}
@@ -508,10 +502,7 @@ func (s *RegularExchange) ListSubscriptions(ctx context.Context, req *exchangev1
 		if err != nil {
 			return err
 		}
-		if len(rows) > size {
-			rows = rows[:size]
-			resp.NextPageToken = paging.Token("subscriptions", rows[size-1].PeerCode)
-		}
+		rows, resp.NextPageToken = paging.Page(rows, size, "subscriptions", func(last store.ExchangeSubscription) string { return last.PeerCode })
 		for _, r := range rows {
 			resp.Subscriptions = append(resp.Subscriptions, subscriptionFrom(r))
 		}
@@ -544,10 +535,7 @@ func (s *RegularExchange) ListReceivedRecords(ctx context.Context, req *exchange
 		if err != nil {
 			return err
 		}
-		if len(rows) > size {
-			rows = rows[:size]
-			resp.NextPageToken = paging.Token(query, strconv.FormatInt(rows[size-1].Record.Seq, 10))
-		}
+		rows, resp.NextPageToken = paging.Page(rows, size, query, func(last store.ReceivedExchangeRecord) string { return strconv.FormatInt(last.Record.Seq, 10) })
 		for _, r := range rows {
 			rec := recordFrom(r.Record, true)
 			resp.Records = append(resp.Records, &exchangev1.ReceivedRecord{

@@ -21,11 +21,7 @@ func Documents[T any](ctx context.Context, tx store.Tx, q store.DocumentQuery, q
 	if err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(docs) > size {
-		docs = docs[:size]
-		next = Token(query, docs[size-1].SortKey)
-	}
+	docs, next := Page(docs, size, query, func(last store.Document) string { return last.SortKey })
 	out := make([]T, 0, len(docs))
 	for _, d := range docs {
 		v, err := conv(d)

@@ -41,3 +41,15 @@ func Cursor(token, query string) (string, error) {
 	}
 	return c, nil
 }
+
+// Page trims rows, read with a limit of size+1, to one page of size, and
+// returns the token of the next page, which goes on after the page's last
+// row (cursor gives that row's cursor): "" when rows held no more than
+// size, so that there is none.
+func Page[T any](rows []T, size int, query string, cursor func(last T) string) ([]T, string) {
+	if len(rows) <= size {
+		return rows, ""
+	}
+	rows = rows[:size]
+	return rows, Token(query, cursor(rows[size-1]))
+}

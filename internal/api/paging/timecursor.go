@@ -12,9 +12,9 @@ import (
 // last row's (time, id): the cursor is "UnixNano/id".
 
 // TimeToken is the page token that goes on after the row at (t, id).
-func TimeToken(query string, t time.Time, id string) string {
-	return Token(query, strconv.FormatInt(t.UnixNano(), 10)+"/"+id)
-}
+func TimeToken(query string, t time.Time, id string) string { return Token(query, timeCursor(t, id)) }
+
+func timeCursor(t time.Time, id string) string { return strconv.FormatInt(t.UnixNano(), 10) + "/" + id }
 
 // TimeCursor decodes a token made by TimeToken for the same query; ok is
 // false for "" (the first page).
@@ -35,10 +35,8 @@ func TimeCursor(token, query string) (t time.Time, id string, ok bool, err error
 // and returns the token of the next page: "" when rows held no more than
 // size, so that there is none. key gives a row's (time, id).
 func TimePage[T any](rows []T, size int, query string, key func(T) (time.Time, string)) ([]T, string) {
-	if len(rows) <= size {
-		return rows, ""
-	}
-	rows = rows[:size]
-	t, id := key(rows[size-1])
-	return rows, TimeToken(query, t, id)
+	return Page(rows, size, query, func(last T) string {
+		t, id := key(last)
+		return timeCursor(t, id)
+	})
 }

@@ -1,6 +1,7 @@
 package paging
 
 import (
+	"strconv"
 	"testing"
 	"time"
 )
@@ -48,5 +49,20 @@ func TestTimePage(t *testing.T) {
 	}
 	if page, next := TimePage(rows, 3, "q", key); len(page) != 3 || next != "" {
 		t.Fatalf("last page: %d rows, next %q", len(page), next)
+	}
+}
+
+// Page is the same for any cursor: the last page has no next token.
+func TestPageCursorOfTheLastRow(t *testing.T) {
+	rows := []int{5, 4, 3}
+	page, next := Page(rows, 2, "q", func(last int) string { return strconv.Itoa(last) })
+	if len(page) != 2 {
+		t.Fatalf("page of %d rows, want 2", len(page))
+	}
+	if cur, err := Cursor(next, "q"); err != nil || cur != "4" {
+		t.Fatalf("next page after %q (%v), want after the page's last row 4", cur, err)
+	}
+	if _, next := Page(rows[:2], 2, "q", func(int) string { return "x" }); next != "" {
+		t.Fatalf("a page that holds every row has a next token %q", next)
 	}
 }

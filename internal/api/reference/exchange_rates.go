@@ -170,11 +170,7 @@ func (s *ExchangeRates) ListExchangeRates(ctx context.Context, req *referencev1.
 		if err != nil {
 			return err
 		}
-		if len(rs) > size {
-			rs = rs[:size]
-			last := rs[size-1]
-			resp.NextPageToken = paging.Token(query, dates.Format(last.EffectiveDate)+"/"+last.Currency)
-		}
+		rs, resp.NextPageToken = paging.Page(rs, size, query, func(last store.ExchangeRate) string { return dates.Format(last.EffectiveDate) + "/" + last.Currency })
 		for _, r := range rs {
 			resp.ExchangeRates = append(resp.ExchangeRates, s.rateOut(r))
 		}
