@@ -11,7 +11,6 @@ import (
 	auditv1 "github.com/eaeu/customs-exchange/gen/eaeu/audit/v1"
 	"github.com/eaeu/customs-exchange/internal/api/paging"
 	"github.com/eaeu/customs-exchange/internal/audit"
-	"github.com/eaeu/customs-exchange/internal/errs"
 	"github.com/eaeu/customs-exchange/internal/store"
 )
 
@@ -56,14 +55,9 @@ func (s *Server) ListAuditRecords(ctx context.Context, req *auditv1.ListAuditRec
 		f.End = req.GetEndTime().AsTime()
 	}
 	query := f.ActorSubject + "|" + f.Method + "|" + f.Resource + "|" + f.Outcome + "|" + f.Start.String() + "|" + f.End.String()
-	cur, err := paging.Cursor(req.GetPageToken(), query)
-	if err != nil {
+	var err error
+	if f.AfterSequence, err = paging.SeqCursor(req.GetPageToken(), query); err != nil {
 		return nil, err
-	}
-	if cur != "" {
-		if f.AfterSequence, err = strconv.ParseInt(cur, 10, 64); err != nil {
-			return nil, errs.Field("page_token", "not a page token of this list")
-		}
 	}
 	size := f.Limit
 	f.Limit++
@@ -73,7 +67,7 @@ func (s *Server) ListAuditRecords(ctx context.Context, req *auditv1.ListAuditRec
 		if err != nil {
 			return err
 		}
-		rs, resp.NextPageToken = paging.Page(rs, size, query, func(last store.AuditRecord) string { return strconv.FormatInt(last.Sequence, 10) })
+		rs, resp.NextPageToken = paging.SeqPage(rs, size, query, func(last store.AuditRecord) int64 { return last.Sequence })
 		for _, r := range rs {
 			resp.AuditRecords = append(resp.AuditRecords, recordOut(r))
 		}

@@ -3,7 +3,6 @@ package exchange
 import (
 	"context"
 	"slices"
-	"strconv"
 	"strings"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -47,15 +46,9 @@ func (s *Delivery) ListOutboxMessages(ctx context.Context, req *exchangev1.ListO
 		state = exchangev1.OutboxMessageState_OUTBOX_MESSAGE_STATE_UNDELIVERABLE
 	}
 	query := "state=" + state.String()
-	cur, err := paging.Cursor(req.GetPageToken(), query)
+	after, err := paging.SeqCursor(req.GetPageToken(), query)
 	if err != nil {
 		return nil, err
-	}
-	var after int64
-	if cur != "" {
-		if after, err = strconv.ParseInt(cur, 10, 64); err != nil {
-			return nil, errs.Field("page_token", "not a page token of this list")
-		}
 	}
 	size := paging.Size(req.GetPageSize(), 50, 500)
 	resp := &exchangev1.ListOutboxMessagesResponse{}
@@ -64,7 +57,7 @@ func (s *Delivery) ListOutboxMessages(ctx context.Context, req *exchangev1.ListO
 		if err != nil {
 			return err
 		}
-		rows, resp.NextPageToken = paging.Page(rows, size, query, func(last store.OutboxMessage) string { return strconv.FormatInt(last.Seq, 10) })
+		rows, resp.NextPageToken = paging.SeqPage(rows, size, query, func(last store.OutboxMessage) int64 { return last.Seq })
 		for _, m := range rows {
 			resp.OutboxMessages = append(resp.OutboxMessages, outboxFrom(m))
 		}

@@ -281,15 +281,9 @@ func (s *RegularExchange) AmendRecord(ctx context.Context, req *exchangev1.Amend
 // ListRecords implements the RPC.
 func (s *RegularExchange) ListRecords(ctx context.Context, req *exchangev1.ListRecordsRequest) (*exchangev1.ListRecordsResponse, error) {
 	query := fmt.Sprintf("k=%d&r=%s", req.GetKind(), req.GetRecordId())
-	cur, err := paging.Cursor(req.GetPageToken(), query)
+	after, err := paging.SeqCursor(req.GetPageToken(), query)
 	if err != nil {
 		return nil, err
-	}
-	var after int64
-	if cur != "" {
-		if after, err = strconv.ParseInt(cur, 10, 64); err != nil {
-			return nil, errs.Field("page_token", "not a page token of this list")
-		}
 	}
 	size := paging.Size(req.GetPageSize(), 100, 1000)
 	q := store.ExchangeRecordQuery{AfterSeq: after, RecordID: req.GetRecordId(), Limit: size + 1}
@@ -302,7 +296,7 @@ func (s *RegularExchange) ListRecords(ctx context.Context, req *exchangev1.ListR
 		if err != nil {
 			return err
 		}
-		rows, resp.NextPageToken = paging.Page(rows, size, query, func(last store.ExchangeRecord) string { return strconv.FormatInt(last.Seq, 10) })
+		rows, resp.NextPageToken = paging.SeqPage(rows, size, query, func(last store.ExchangeRecord) int64 { return last.Seq })
 		for _, r := range rows {
 			resp.Records = append(resp.Records, recordFrom(r, true))
 		}
@@ -518,15 +512,9 @@ func (s *RegularExchange) ListSubscriptions(ctx context.Context, req *exchangev1
 func (s *RegularExchange) ListReceivedRecords(ctx context.Context, req *exchangev1.ListReceivedRecordsRequest) (*exchangev1.ListReceivedRecordsResponse, error) {
 	peer := req.GetParent()[len(subscriptionPrefix):]
 	query := req.GetParent() + "|" + req.GetRecordId()
-	cur, err := paging.Cursor(req.GetPageToken(), query)
+	after, err := paging.SeqCursor(req.GetPageToken(), query)
 	if err != nil {
 		return nil, err
-	}
-	var after int64
-	if cur != "" {
-		if after, err = strconv.ParseInt(cur, 10, 64); err != nil {
-			return nil, errs.Field("page_token", "not a page token of this list")
-		}
 	}
 	size := paging.Size(req.GetPageSize(), 100, 1000)
 	resp := &exchangev1.ListReceivedRecordsResponse{}
@@ -535,7 +523,7 @@ func (s *RegularExchange) ListReceivedRecords(ctx context.Context, req *exchange
 		if err != nil {
 			return err
 		}
-		rows, resp.NextPageToken = paging.Page(rows, size, query, func(last store.ReceivedExchangeRecord) string { return strconv.FormatInt(last.Record.Seq, 10) })
+		rows, resp.NextPageToken = paging.SeqPage(rows, size, query, func(last store.ReceivedExchangeRecord) int64 { return last.Record.Seq })
 		for _, r := range rows {
 			rec := recordFrom(r.Record, true)
 			resp.Records = append(resp.Records, &exchangev1.ReceivedRecord{
