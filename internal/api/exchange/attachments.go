@@ -8,16 +8,13 @@ import (
 	"strings"
 
 	"github.com/google/uuid"
-	"google.golang.org/genproto/googleapis/rpc/code"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
-	auditv1 "github.com/eaeu/customs-exchange/gen/eaeu/audit/v1"
 	exchangev1 "github.com/eaeu/customs-exchange/gen/eaeu/exchange/v1"
-	"github.com/eaeu/customs-exchange/internal/api/grpcerr"
+	"github.com/eaeu/customs-exchange/internal/api/middleware"
 	"github.com/eaeu/customs-exchange/internal/api/mutation"
-	"github.com/eaeu/customs-exchange/internal/audit"
 	"github.com/eaeu/customs-exchange/internal/caller"
 	"github.com/eaeu/customs-exchange/internal/errs"
 	"github.com/eaeu/customs-exchange/internal/store"
@@ -88,26 +85,10 @@ func (d *Deps) auditStreamRefusal(ctx context.Context, resource, requestID strin
 	if d.Recorder == nil || err == nil {
 		return
 	}
-	st, typed := grpcerr.Status(err)
-	if !typed {
-		return
-	}
-	outcome := auditv1.Outcome_OUTCOME_REJECTED
-	switch st.Code() {
-	case codes.InvalidArgument:
-		outcome = auditv1.Outcome_OUTCOME_INVALID_ARGUMENT
-	case codes.PermissionDenied:
-		outcome = auditv1.Outcome_OUTCOME_PERMISSION_DENIED
-	case codes.Canceled, codes.DeadlineExceeded, codes.Unavailable, codes.Internal:
-		return
-	}
 	method, _ := grpc.Method(ctx)
-	msg := st.Message()
-	if len(msg) > 500 {
-		msg = msg[:500]
+	if e, ok := middleware.RefusalEntry(ctx, method, resource, requestID, err); ok {
+		d.Recorder.Refused(ctx, e)
 	}
-	d.Recorder.Refused(ctx, audit.Entry{Caller: caller.From(ctx), Method: method, Resource: resource, RequestID: requestID,
-		Outcome: outcome, StatusCode: code.Code(st.Code()).String(), Detail: msg})
 }
 
 // UploadAttachment implements the RPC.

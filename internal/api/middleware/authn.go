@@ -198,9 +198,19 @@ func (g *Guard) auditRejected(ctx context.Context, method string, req any, err e
 	if !mutating {
 		return
 	}
+	if e, ok := RefusalEntry(ctx, method, resourceOf(req), rid, err); ok {
+		g.Recorder.Refused(ctx, e)
+	}
+}
+
+// RefusalEntry is the audit entry of a call that err refused: ok is false
+// for an error that is not a refusal of the use case (an untyped error,
+// a cancellation, a timeout, an internal failure), which is not audited
+// as one.
+func RefusalEntry(ctx context.Context, method, resource, requestID string, err error) (e audit.Entry, ok bool) {
 	st, typed := grpcerr.Status(err)
 	if !typed {
-		return
+		return audit.Entry{}, false
 	}
 	outcome := auditv1.Outcome_OUTCOME_REJECTED
 	switch st.Code() {
@@ -209,12 +219,10 @@ func (g *Guard) auditRejected(ctx context.Context, method string, req any, err e
 	case codes.PermissionDenied:
 		outcome = auditv1.Outcome_OUTCOME_PERMISSION_DENIED
 	case codes.Canceled, codes.DeadlineExceeded, codes.Unavailable, codes.Internal:
-		return
+		return audit.Entry{}, false
 	}
-	g.Recorder.Refused(ctx, audit.Entry{
-		Caller: caller.From(ctx), Method: method, Resource: resourceOf(req), RequestID: rid,
-		Outcome: outcome, StatusCode: CodeName(st.Code()), Detail: truncate(st.Message(), 500),
-	})
+	return audit.Entry{Caller: caller.From(ctx), Method: method, Resource: resource, RequestID: requestID,
+		Outcome: outcome, StatusCode: CodeName(st.Code()), Detail: truncate(st.Message(), 500)}, true
 }
 
 func statusErr(e *errs.Error) error {
